@@ -1,0 +1,38 @@
+package dev.happyview;
+
+import dev.happyview.cli.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code happyview} command line: {@code serve} and the operator tools. */
+@Command(name = "happyview", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "ATProto record indexing and backfill service.")
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        var cli = new CommandLine(new Main());
+        cli.addSubcommand("serve", ServeCommand.commandLine());
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        commandLine().usage(System.out);
+    }
+
+    public static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"happyview " + version()};
+        }
+    }
+}

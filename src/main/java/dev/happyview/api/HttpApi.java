@@ -1,0 +1,82 @@
+package dev.happyview.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.happyview.Json;
+import dev.happyview.auth.ApiKeyService;
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP server: Javalin on virtual threads, JSON errors for every failure, routes from the feature modules. */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private final Javalin app;
+
+    private HttpApi(Javalin app) {
+        this.app = app;
+    }
+
+    public static HttpApi start(String host, int port, long maxRequestBytes, ApiKeyService keys, List<Routes.Module> modules) {
+        Javalin app = Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.startupWatcherEnabled = false;
+            cfg.startup.showJavalinBanner = false;
+            cfg.http.maxRequestSize = maxRequestBytes;
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
+            var routes = new Routes(cfg.routes, keys);
+            modules.forEach(m -> m.register(routes));
+            cfg.routes.exception(ApiException.class, (e, ctx) ->
+                    ctx.status(e.status()).json(new ErrorBody(e.error(), e.getMessage())));
+            cfg.routes.exception(JsonProcessingException.class, (e, ctx) ->
+                    ctx.status(400).json(new ErrorBody("InvalidRequest", "malformed JSON: " + e.getOriginalMessage())));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    ctx.status(e.getStatus()).json(new ErrorBody(errorName(e.getStatus()), e.getMessage())));
+            cfg.routes.exception(SQLTransientConnectionException.class, (e, ctx) ->
+                    ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database unavailable")));
+            cfg.routes.exception(SQLException.class, (e, ctx) -> {
+                log.error("database error on {} {}", ctx.method(), ctx.path(), e);
+                ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database error"));
+            });
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(new ErrorBody("InternalServerError", "unexpected error"));
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    ctx.json(new ErrorBody("NotFound", "no route " + ctx.method() + " " + ctx.path()));
+                }
+            });
+            cfg.routes.error(405, ctx -> ctx.json(new ErrorBody("MethodNotAllowed", "method not allowed")));
+        });
+        app.start(host, port);
+        return new HttpApi(app);
+    }
+
+    private static String errorName(int status) {
+        return switch (status) {
+            case 400 -> "InvalidRequest";
+            case 401 -> "AuthRequired";
+            case 403 -> "Forbidden";
+            case 404 -> "NotFound";
+            case 405 -> "MethodNotAllowed";
+            case 413 -> "PayloadTooLarge";
+            case 415 -> "UnsupportedMediaType";
+            case 503 -> "ServiceUnavailable";
+            default -> "Error";
+        };
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.happyview.auth;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+/** A stored API key: never the secret, only its SHA-256 and a display prefix. */
+public record ApiKey(
+        UUID id,
+        String name,
+        String keyPrefix,
+        Set<Permission> permissions,
+        Instant createdAt,
+        Instant lastUsedAt,
+        Instant revokedAt) {
+
+    public boolean allows(Permission p) {
+        return permissions.contains(p);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.happyview.auth;
+
+import dev.happyview.api.ApiException;
+import dev.happyview.api.RequestBodies;
+import dev.happyview.api.Routes;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.UUID;
+
+/** {@code /admin/api-keys}: create (the secret is returned once), list without secrets, revoke. */
+public final class ApiKeyRoutes implements Routes.Module {
+    private final ApiKeyService keys;
+
+    public ApiKeyRoutes(ApiKeyService keys) {
+        this.keys = keys;
+    }
+
+    record CreateKeyRequest(String name, List<String> permissions) {}
+
+    @Override
+    public void register(Routes routes) {
+        routes.post("/admin/api-keys", Permission.API_KEYS_CREATE, (ctx, caller) -> {
+            var req = RequestBodies.parse(ctx, CreateKeyRequest.class);
+            if (req.name() == null || req.name().isBlank()) throw ApiException.badRequest("field 'name' is required");
+            if (req.name().length() > 200) throw ApiException.badRequest("field 'name' is longer than 200 characters");
+            if (req.permissions() == null) throw ApiException.badRequest("field 'permissions' is required");
+            var perms = EnumSet.noneOf(Permission.class);
+            for (String p : req.permissions()) {
+                Permission perm = Permission.fromWire(p == null ? "" : p)
+                        .orElseThrow(() -> ApiException.badRequest("field 'permissions': unknown permission '" + p + "'"));
+                // A key can hand out only what its creator holds.
+                if (!caller.allows(perm)) throw ApiException.forbidden(perm.wire);
+                perms.add(perm);
+            }
+            var created = keys.create(req.name().strip(), perms);
+            ctx.status(201).json(created);
+        });
+        routes.get("/admin/api-keys", Permission.API_KEYS_READ, (ctx, caller) -> ctx.json(keys.list()));
+        routes.delete("/admin/api-keys/{id}", Permission.API_KEYS_DELETE, (ctx, caller) -> {
+            UUID id;
+            try {
+                id = UUID.fromString(ctx.pathParam("id"));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("'id' is not a UUID");
+            }
+            if (!keys.revoke(id)) throw ApiException.notFound("no API key " + id);
+            ctx.status(204);
+        });
+    }
+}

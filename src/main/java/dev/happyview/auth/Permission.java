@@ -1,0 +1,30 @@
+package dev.happyview.auth;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** What an API key may do; the wire names are HappyView's. */
+public enum Permission {
+    LEXICONS_CREATE("lexicons:create"),
+    LEXICONS_READ("lexicons:read"),
+    LEXICONS_DELETE("lexicons:delete"),
+    BACKFILL_CREATE("backfill:create"),
+    BACKFILL_READ("backfill:read"),
+    RECORDS_READ("records:read"),
+    RECORDS_DELETE("records:delete"),
+    STATS_READ("stats:read"),
+    API_KEYS_CREATE("api-keys:create"),
+    API_KEYS_READ("api-keys:read"),
+    API_KEYS_DELETE("api-keys:delete");
+
+    @com.fasterxml.jackson.annotation.JsonValue
+    public final String wire;
+
+    Permission(String wire) {
+        this.wire = wire;
+    }
+
+    public static Optional<Permission> fromWire(String s) {
+        return Arrays.stream(values()).filter(p -> p.wire.equals(s)).findFirst();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.happyview.config;
+
+/**
+ * Every setting of the service, in one list: the environment variable, the CLI flag that overrides it, its default
+ * and what it means. {@code ./happyview serve --help} and the README table are generated from this list.
+ */
+public enum Setting {
+    HOST("HOST", "--host", "0.0.0.0", "Address the HTTP server binds to."),
+    PORT("PORT", "--port", "3000", "HTTP port of the admin API and dashboard."),
+    DATABASE_URL("DATABASE_URL", "--database-url", "",
+            "External Postgres (postgres://user:pass@host:port/db or a jdbc:postgresql: URL). Empty: an embedded Postgres under DATA_DIR."),
+    DATABASE_MAX_CONNECTIONS("DATABASE_MAX_CONNECTIONS", "--database-max-connections", "16", "Size of the JDBC connection pool."),
+    DATA_DIR("DATA_DIR", "--data-dir", "./data", "Where the embedded database and other local state live."),
+    RELAY_URL("RELAY_URL", "--relay-url", "https://relay1.us-east.bsky.network", "Relay used to discover repos (listReposByCollection)."),
+    PLC_URL("PLC_URL", "--plc-url", "https://plc.directory", "PLC directory used to resolve did:plc identities."),
+    TAP_URL("TAP_URL", "--tap-url", "http://localhost:2480", "Tap service used when BACKFILL_MODE=tap."),
+    TAP_ADMIN_PASSWORD("TAP_ADMIN_PASSWORD", "--tap-admin-password", "", "Tap admin password (HTTP Basic, user admin)."),
+    BACKFILL_MODE("BACKFILL_MODE", "--backfill-mode", "direct", "direct: fetch records from each PDS; tap: hand repos to Tap."),
+    ADMIN_API_KEY("ADMIN_API_KEY", "--admin-api-key", "",
+            "Bootstrap admin key (hv_ + 32 hex). Empty: one is generated and printed on first start."),
+    ALLOW_PRIVATE_NETWORK("ALLOW_PRIVATE_NETWORK", "--allow-private-network", "false",
+            "Allow fetching from loopback/private addresses and plain http (tests and simnet demos only)."),
+    MAX_REQUEST_BYTES("MAX_REQUEST_BYTES", "--max-request-bytes", "1048576", "Largest admin request body accepted (413 above).");
+
+    public final String env;
+    public final String flag;
+    public final String defaultValue;
+    public final String description;
+
+    Setting(String env, String flag, String defaultValue, String description) {
+        this.env = env;
+        this.flag = flag;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+}

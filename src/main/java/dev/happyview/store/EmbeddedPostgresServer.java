@@ -1,0 +1,77 @@
+package dev.happyview.store;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Postgres started by the service itself, with its data under {@code DATA_DIR/postgres} so it survives
+ * restarts. Binaries come from the zonky Maven artifacts; as root, zonky runs them inside {@code unshare -U} because
+ * Postgres refuses to run as root.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    public static EmbeddedPostgresServer start(Path dataDir, boolean durable) throws IOException {
+        Files.createDirectories(dataDir);
+        stopOrphanedPostmaster(dataDir);
+        var builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("max_connections", "200")
+                .setServerConfig("shared_buffers", "128MB");
+        if (!durable) {
+            builder.setServerConfig("fsync", "off")
+                    .setServerConfig("synchronous_commit", "off")
+                    .setServerConfig("full_page_writes", "off");
+        }
+        return new EmbeddedPostgresServer(builder.start());
+    }
+
+    /**
+     * A process killed with SIGKILL leaves its postmaster running with the data directory locked; stop it so the
+     * restart can take over the same data.
+     */
+    private static void stopOrphanedPostmaster(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) return;
+        try {
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+            ProcessHandle.of(pid).filter(ProcessHandle::isAlive).ifPresent(process -> {
+                log.warn("stopping orphaned embedded Postgres (pid {}) left by a previous run", pid);
+                process.destroy(); // SIGTERM: smart shutdown, then wait
+                try {
+                    process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    process.destroyForcibly();
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not read {}: {}", pidFile, e.toString());
+        }
+    }
+
+    public String jdbcUrl(String database) {
+        return postgres.getJdbcUrl("postgres", database);
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.happyview.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.happyview.testing.TestApp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ApiKeysTest {
+    static TestApp app;
+
+    @BeforeAll
+    static void start() {
+        app = TestApp.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @Test
+    void healthChecksTheDatabase() {
+        var r = app.get("/health", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("database").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void createdKeyIsReturnedOnceStoredHashedAndLimitedToItsPermissions() throws Exception {
+        var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"reader\",\"permissions\":[\"lexicons:read\"]}");
+        assertThat(created.status()).isEqualTo(201);
+        String key = created.json().get("key").asText();
+        assertThat(key).matches("hv_[0-9a-f]{32}");
+
+        var list = app.get("/admin/api-keys", TestApp.ADMIN_KEY);
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.body()).doesNotContain(key).contains("reader").contains("lexicons:read");
+        try (var c = app.app().database().connection();
+                var st = c.prepareStatement("SELECT key_hash FROM api_keys WHERE name = 'reader'");
+                var rs = st.executeQuery()) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(ApiKeySecrets.hash(key)).doesNotContain(key.substring(3));
+        }
+
+        var denied = app.get("/admin/api-keys", key);
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.json().get("error").asText()).isEqualTo("InsufficientPermissions");
+        assertThat(denied.json().get("message").asText()).isEqualTo("Missing permission: api-keys:read");
+    }
+
+    @Test
+    void revokedKeyIsRejected() {
+        var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"temp\",\"permissions\":[\"api-keys:read\"]}").json();
+        String key = created.get("key").asText();
+        assertThat(app.get("/admin/api-keys", key).status()).isEqualTo(200);
+        assertThat(app.delete("/admin/api-keys/" + created.get("id").asText(), TestApp.ADMIN_KEY).status()).isEqualTo(204);
+        var after = app.get("/admin/api-keys", key);
+        assertThat(after.status()).isEqualTo(401);
+        assertThat(after.json().get("error").asText()).isEqualTo("AuthRequired");
+    }
+
+    @Test
+    void missingMalformedAndUnknownKeysGet401() {
+        assertThat(app.get("/admin/api-keys", null).status()).isEqualTo(401);
+        assertThat(app.get("/admin/api-keys", "not-a-key").status()).isEqualTo(401);
+        assertThat(app.get("/admin/api-keys", "hv_ffffffffffffffffffffffffffffffff").status()).isEqualTo(401);
+    }
+
+    @Test
+    void badBodiesGet400NamingTheProblem() {
+        var malformed = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":");
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.json().get("message").asText()).contains("malformed JSON");
+        var unknownPerm = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"x\",\"permissions\":[\"root\"]}");
+        assertThat(unknownPerm.status()).isEqualTo(400);
+        assertThat(unknownPerm.json().get("message").asText()).contains("permissions").contains("root");
+        var wrongType = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":5,\"permissions\":[]}");
+        assertThat(wrongType.status()).isEqualTo(400);
+        assertThat(wrongType.json().get("message").asText()).contains("name");
+        var unknownField = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"x\",\"permissions\":[],\"admin\":true}");
+        assertThat(unknownField.status()).isEqualTo(400);
+        assertThat(unknownField.json().get("message").asText()).contains("admin");
+    }
+
+    @Test
+    void oversizedBodyGets413() {
+        String big = "{\"name\":\"" + "x".repeat(2_000_000) + "\",\"permissions\":[]}";
+        var r = app.post("/admin/api-keys", TestApp.ADMIN_KEY, big);
+        assertThat(r.status()).isEqualTo(413);
+    }
+
+    @Test
+    void unknownRouteGetsJson404() {
+        var r = app.get("/admin/nothing-here", TestApp.ADMIN_KEY);
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.json().get("error").asText()).isEqualTo("NotFound");
+    }
+}
