@@ -1,0 +1,178 @@
+package dev.happyview.backfill;
+
+import dev.happyview.store.Database;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * SQL for {@code backfill_repos}. Work is handed out by leases: a process claims repos with
+ * {@code FOR UPDATE SKIP LOCKED}, renews its leases while it works, and a dead process's leases simply expire.
+ */
+final class RepoStore {
+    private final Database db;
+
+    RepoStore(Database db) {
+        this.db = db;
+    }
+
+    /** A repo this process holds a lease on. */
+    record Claim(UUID jobId, String did, RepoStatus status, String pdsEndpoint, List<String> collections, int attempts) {}
+
+    /**
+     * Inserts discovered DIDs for one collection, in the caller's transaction. A DID seen before under another
+     * collection gains that collection, so it is fetched once for all of them.
+     */
+    void insertDiscovered(Connection c, UUID jobId, Collection<String> dids, String collection) throws SQLException {
+        if (dids.isEmpty()) return;
+        try (var st = c.prepareStatement("""
+                INSERT INTO backfill_repos (job_id, did, collections)
+                SELECT ?, d, ARRAY[?]::text[] FROM unnest(?::text[]) AS d
+                ON CONFLICT (job_id, did) DO UPDATE
+                   SET collections = backfill_repos.collections || EXCLUDED.collections
+                 WHERE NOT backfill_repos.collections @> EXCLUDED.collections""")) {
+            st.setObject(1, jobId);
+            st.setString(2, collection);
+            st.setArray(3, c.createArrayOf("text", dids.toArray()));
+            st.executeUpdate();
+        }
+    }
+
+    List<Claim> claim(UUID jobId, String owner, int limit, Duration lease) throws SQLException {
+        try (var c = db.connection();
+                var st = c.prepareStatement("""
+                        UPDATE backfill_repos r
+                           SET lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?),
+                               attempts = r.attempts + 1, updated_at = now()
+                          FROM (SELECT did FROM backfill_repos
+                                 WHERE job_id = ? AND status IN ('pending', 'resolved')
+                                   AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                                   AND (lease_expires_at IS NULL OR lease_expires_at < now())
+                                 LIMIT ? FOR UPDATE SKIP LOCKED) picked
+                         WHERE r.job_id = ? AND r.did = picked.did
+                     RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts""")) {
+            st.setString(1, owner);
+            st.setDouble(2, lease.toMillis() / 1000.0);
+            st.setObject(3, jobId);
+            st.setInt(4, limit);
+            st.setObject(5, jobId);
+            var claims = new ArrayList<Claim>();
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) {
+                    claims.add(new Claim(jobId, rs.getString(1), RepoStatus.fromWire(rs.getString(2)), rs.getString(3),
+                            List.of((String[]) rs.getArray(4).getArray()), rs.getInt(5)));
+                }
+            }
+            return claims;
+        }
+    }
+
+    /** Extends every lease this owner holds; called periodically while work is in flight. */
+    void renewLeases(String owner, Duration lease) throws SQLException {
+        try (var c = db.connection();
+                var st = c.prepareStatement("""
+                        UPDATE backfill_repos SET lease_expires_at = now() + make_interval(secs => ?)
+                         WHERE lease_owner = ? AND lease_expires_at IS NOT NULL AND status IN ('pending', 'resolved')""")) {
+            st.setDouble(1, lease.toMillis() / 1000.0);
+            st.setString(2, owner);
+            st.executeUpdate();
+        }
+    }
+
+    void markResolved(UUID jobId, String did, String pdsEndpoint) throws SQLException {
+        update("UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, updated_at = now() WHERE job_id = ? AND did = ?",
+                pdsEndpoint, jobId, did);
+    }
+
+    void markCompleted(UUID jobId, String did, int records, String strategy) throws SQLException {
+        update("""
+                UPDATE backfill_repos SET status = 'completed', record_count = ?, fetch_strategy = ?, last_error = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ?""", records, strategy, jobId, did);
+    }
+
+    void markEnded(UUID jobId, String did, RepoStatus status, String reason) throws SQLException {
+        update("""
+                UPDATE backfill_repos SET status = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
+                       next_attempt_at = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ?""", status.wire(), reason, jobId, did);
+    }
+
+    void scheduleRetry(UUID jobId, String did, String reason, Instant notBefore) throws SQLException {
+        update("""
+                UPDATE backfill_repos SET last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                       updated_at = now()
+                 WHERE job_id = ? AND did = ?""", reason, Timestamp.from(notBefore), jobId, did);
+    }
+
+    /** Gives back this owner's unfinished claims on a job (cancel, shutdown) without counting an attempt. */
+    void release(UUID jobId, String owner) throws SQLException {
+        update("""
+                UPDATE backfill_repos SET lease_owner = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
+                 WHERE job_id = ? AND lease_owner = ? AND status IN ('pending', 'resolved')""", jobId, owner);
+    }
+
+    /** True while any process holds a live lease on one of the job's repos. */
+    boolean hasLiveLeases(UUID jobId) throws SQLException {
+        try (var c = db.connection();
+                var st = c.prepareStatement("""
+                        SELECT 1 FROM backfill_repos WHERE job_id = ? AND status IN ('pending', 'resolved')
+                           AND lease_expires_at > now() LIMIT 1""")) {
+            st.setObject(1, jobId);
+            try (var rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    List<BackfillRepo> list(UUID jobId, RepoStatus status, int limit, String afterDid) throws SQLException {
+        var sql = new StringBuilder("SELECT * FROM backfill_repos WHERE job_id = ?");
+        if (status != null) sql.append(" AND status = ?");
+        if (afterDid != null) sql.append(" AND did > ?");
+        sql.append(" ORDER BY did LIMIT ?");
+        try (var c = db.connection(); var st = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            st.setObject(i++, jobId);
+            if (status != null) st.setString(i++, status.wire());
+            if (afterDid != null) st.setString(i++, afterDid);
+            st.setInt(i, limit);
+            var repos = new ArrayList<BackfillRepo>();
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) repos.add(read(rs));
+            }
+            return repos;
+        }
+    }
+
+    private void update(String sql, Object... params) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) st.setObject(i + 1, params[i]);
+            st.executeUpdate();
+        }
+    }
+
+    private static BackfillRepo read(ResultSet rs) throws SQLException {
+        return new BackfillRepo(
+                rs.getString("did"),
+                RepoStatus.fromWire(rs.getString("status")),
+                rs.getString("pds_endpoint"),
+                List.of((String[]) rs.getArray("collections").getArray()),
+                rs.getInt("record_count"),
+                rs.getInt("attempts"),
+                rs.getString("last_error"),
+                rs.getString("fetch_strategy"),
+                instant(rs.getTimestamp("next_attempt_at")),
+                instant(rs.getTimestamp("updated_at")));
+    }
+
+    private static Instant instant(Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+}
