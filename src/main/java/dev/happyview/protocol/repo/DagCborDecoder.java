@@ -16,6 +16,9 @@ import java.util.Base64;
  * UTF-8 and trailing bytes are refused. Maps whose only key is {@code $link} or {@code $bytes} are
  * refused as well, because their JSON form would be mistaken for a link or bytes. Non-canonical key
  * order and non-shortest heads are accepted (the CID authenticates the exact bytes either way).
+ *
+ * <p>Integers become {@code IntNode} when they fit in an int and {@code LongNode} otherwise, as
+ * Jackson's own JSON parser does, so decoded trees compare equal to trees parsed from JSON text.
  */
 public final class DagCborDecoder {
     /** Bounds for one decoded value. */
