@@ -29,7 +29,7 @@ final class SpillArena implements AutoCloseable {
 
     SpillArena(Path tempDir, long memoryThreshold) {
         this.tempDir = tempDir;
-        this.memoryThreshold = memoryThreshold;
+        this.memoryThreshold = Math.min(memoryThreshold, 1L << 30);
     }
 
     long size() {
