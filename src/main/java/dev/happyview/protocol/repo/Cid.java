@@ -156,7 +156,17 @@ public final class Cid {
         }
         MessageDigest sha = sha256();
         sha.update(block, offset, length);
-        return Arrays.equals(sha.digest(), 0, 32, bytes, digestOffset, bytes.length);
+        return hasSha256Digest(sha.digest());
+    }
+
+    /** True when this is a sha2-256 CID with exactly this 32-byte digest. */
+    public boolean hasSha256Digest(byte[] sha256) {
+        return isSha256() && Arrays.equals(sha256, 0, 32, bytes, digestOffset, bytes.length);
+    }
+
+    /** True when {@code buf[offset..]} starts with this CID's binary form. */
+    public boolean isPrefixOf(byte[] buf, int offset, int length) {
+        return length >= bytes.length && Arrays.equals(bytes, 0, bytes.length, buf, offset, offset + bytes.length);
     }
 
     @Override

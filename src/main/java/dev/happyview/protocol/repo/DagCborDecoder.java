@@ -13,9 +13,15 @@ import java.util.Base64;
  *
  * <p>Strictness (see {@link DagCborReader} for the byte level): floats, undefined, indefinite lengths,
  * tags other than 42, non-text map keys, duplicate map keys, integers beyond signed 64 bits, invalid
- * UTF-8 and trailing bytes are refused. Maps whose only key is {@code $link} or {@code $bytes} are
- * refused as well, because their JSON form would be mistaken for a link or bytes. Non-canonical key
+ * UTF-8 and trailing bytes are refused. Maps with a {@code $link} or {@code $bytes} key are refused as
+ * well: their JSON form would be mistaken for (or be) a malformed link or bytes. Non-canonical key
  * order and non-shortest heads are accepted (the CID authenticates the exact bytes either way).
+ * Semantic data-model rules ({@code $type} non-empty, blob shape) are left to lexicon validation, so one
+ * odd but well-formed record does not make a whole repo unreadable; {@link DagCborEncoder} does enforce
+ * them on the JSON it is given.
+ *
+ * <p>Integers become {@code IntNode} when they fit in an int and {@code LongNode} otherwise, as
+ * Jackson's own JSON parser does, so decoded trees compare equal to trees parsed from JSON text.
  */
 public final class DagCborDecoder {
     /** Bounds for one decoded value. */
@@ -87,14 +93,13 @@ public final class DagCborDecoder {
                 throw DagCborException.malformed("map keys must be text strings, found " + in.peek());
             }
             String key = in.readText();
+            if (key.equals("$link") || key.equals("$bytes")) {
+                throw DagCborException.malformed("map key \"" + key + "\" is reserved for links and bytes");
+            }
             if (map.has(key)) {
                 throw DagCborException.malformed("duplicate map key \"" + key + "\"");
             }
             map.set(key, value(depth + 1));
-        }
-        if (n == 1 && (map.has("$link") || map.has("$bytes"))) {
-            throw DagCborException.malformed("a map with the single key " + map.fieldNames().next()
-                    + " would be ambiguous in the JSON data model");
         }
         return map;
     }

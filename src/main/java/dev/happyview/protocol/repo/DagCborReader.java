@@ -74,6 +74,7 @@ public final class DagCborReader {
     }
 
     public long readInteger() {
+        peek();
         int major = (buf[pos] & 0xff) >>> 5;
         if (major > 1) {
             throw unexpected("integer");
@@ -142,6 +143,7 @@ public final class DagCborReader {
     }
 
     public boolean readBoolean() {
+        peek();
         int b = buf[pos] & 0xff;
         if (b != 0xf4 && b != 0xf5) {
             throw unexpected("boolean");
