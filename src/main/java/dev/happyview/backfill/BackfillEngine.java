@@ -1,0 +1,157 @@
+package dev.happyview.backfill;
+
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every active job this process can help with. Jobs are rows in Postgres; a new job is picked up at once when
+ * created in this process ({@link #signal()}) and within a second when created by another one (polling fallback).
+ * All jobs share one pool of repo slots, granted first come first served, so concurrent jobs split the machine
+ * instead of multiplying its load; per-host politeness is shared too because every job uses the same HTTP client.
+ */
+public final class BackfillEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackfillEngine.class);
+    private static final long POLL_MS = 1000;
+
+    private final JobStore jobs;
+    private final RepoStore repos;
+    private final Discovery discovery;
+    private final RepoTask repoTask;
+    private final BackfillSettings settings;
+    private final String owner;
+    private final Semaphore repoSlots;
+    private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private volatile boolean closing;
+    private Thread scheduler;
+    private Thread leaseKeeper;
+
+    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings) {
+        this.jobs = jobs;
+        this.repos = repos;
+        this.discovery = discovery;
+        this.repoTask = repoTask;
+        this.settings = settings;
+        this.owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        this.repoSlots = new Semaphore(settings.repoConcurrency(), true);
+    }
+
+    void start() {
+        scheduler = Thread.ofPlatform().daemon().name("backfill-scheduler").start(this::schedule);
+        leaseKeeper = Thread.ofPlatform().daemon().name("backfill-leases").start(this::keepLeases);
+    }
+
+    private void schedule() {
+        while (!closing) {
+            try {
+                for (UUID id : jobs.activeJobIds()) {
+                    if (closing) break;
+                    runs.computeIfAbsent(id, jobId -> {
+                        var run = new JobRun(jobId, this);
+                        Thread.ofVirtual().name("job-" + jobId).start(run);
+                        return run;
+                    });
+                }
+            } catch (Exception e) {
+                log.warn("backfill scheduler: {}", e.toString());
+            }
+            await(POLL_MS);
+        }
+    }
+
+    private void keepLeases() {
+        long every = Math.max(1000, settings.repoLease().toMillis() / 3);
+        while (!closing) {
+            try {
+                Thread.sleep(every);
+                repos.renewLeases(owner, settings.repoLease());
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                log.warn("could not renew repo leases: {}", e.toString());
+            }
+        }
+    }
+
+    void runEnded(JobRun run) {
+        runs.remove(run.jobId(), run);
+    }
+
+    /** Wakes the scheduler and idle runs: new job, new repos discovered, a repo finished, a cancel. */
+    public void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void await(long millis) {
+        lock.lock();
+        try {
+            changed.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int freeRepoSlots() {
+        return repoSlots.availablePermits();
+    }
+
+    void acquireRepoSlot() {
+        repoSlots.acquireUninterruptibly();
+    }
+
+    void releaseRepoSlot() {
+        repoSlots.release();
+    }
+
+    JobStore jobs() {
+        return jobs;
+    }
+
+    RepoStore repos() {
+        return repos;
+    }
+
+    Discovery discovery() {
+        return discovery;
+    }
+
+    RepoTask repoTask() {
+        return repoTask;
+    }
+
+    BackfillSettings settings() {
+        return settings;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    /** Stops taking work, lets in-flight repos reach a page boundary, and gives back leases. */
+    @Override
+    public void close() {
+        closing = true;
+        runs.values().forEach(JobRun::stop);
+        signal();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!runs.isEmpty() && System.currentTimeMillis() < deadline) await(50);
+        if (scheduler != null) scheduler.interrupt();
+        if (leaseKeeper != null) leaseKeeper.interrupt();
+    }
+}

@@ -1,0 +1,198 @@
+package dev.happyview.backfill;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This process's share of one job. Every process running a job claims repos for it; the one holding the job's
+ * coordinator lease also runs discovery, refreshes the counters and ends the job. If the coordinator dies its lease
+ * expires and another process takes over, continuing discovery from the persisted cursor.
+ */
+final class JobRun implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+    private static final long IDLE_WAIT_MS = 200;
+
+    private final UUID jobId;
+    private final BackfillEngine engine;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
+    private volatile boolean cancelling;
+    private volatile String discoveryError;
+    private Thread discoveryThread;
+    private boolean coordinator;
+    private long lastLeaseCheck;
+    private long lastProgressAt;
+    private JobStore.Progress lastProgress;
+    private double recordsPerSecond;
+    private double reposPerSecond;
+
+    JobRun(UUID jobId, BackfillEngine engine) {
+        this.jobId = jobId;
+        this.engine = engine;
+    }
+
+    UUID jobId() {
+        return jobId;
+    }
+
+    /** Asks the run to stop at the next page boundary (process shutdown). */
+    void stop() {
+        stopping = true;
+        engine.signal();
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    @Override
+    public void run() {
+        try {
+            loop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // A database outage lands here; the job stays as it is and the scheduler retries it later.
+            log.warn("job {}: run interrupted by {}", jobId, e.toString());
+        } finally {
+            stopping = true;
+            awaitTasks(Duration.ofSeconds(30));
+            try {
+                engine.repos().release(jobId, engine.owner());
+                if (coordinator) engine.jobs().releaseCoordinator(jobId, engine.owner());
+            } catch (Exception e) {
+                log.debug("job {}: could not release leases: {}", jobId, e.toString());
+            }
+            engine.runEnded(this);
+        }
+    }
+
+    private void loop() throws Exception {
+        while (!stopping) {
+            long now = System.nanoTime();
+            if (now - lastLeaseCheck >= engine.settings().coordinatorLease().toNanos() / 4) {
+                coordinator = engine.jobs().tryCoordinate(jobId, engine.owner(), engine.settings().coordinatorLease());
+                lastLeaseCheck = now;
+            }
+            BackfillJob job = engine.jobs().find(jobId).orElse(null);
+            if (job == null || job.status().isTerminal()) return;
+
+            if (job.status() == JobStatus.CANCELLING) {
+                cancelling = true;
+                if (finishCancel(job)) return;
+                engine.await(IDLE_WAIT_MS);
+                continue;
+            }
+            if (discoveryError != null) {
+                if (coordinator) fail(job, discoveryError);
+                return;
+            }
+            if (coordinator && !job.discoveryDone() && (discoveryThread == null || !discoveryThread.isAlive())) {
+                startDiscovery(job);
+            }
+            int started = claimAndStart(job);
+            if (coordinator && now - lastProgressAt >= engine.settings().progressInterval().toNanos()) {
+                if (refreshProgress(job)) return;
+            }
+            if (started == 0) engine.await(IDLE_WAIT_MS);
+        }
+    }
+
+    private void startDiscovery(BackfillJob job) {
+        discoveryThread = Thread.ofVirtual().name("discovery-" + jobId).start(() -> {
+            try {
+                engine.discovery().run(job, () -> !stopping && coordinator, engine::signal);
+            } catch (DiscoveryException e) {
+                discoveryError = e.getMessage();
+            } catch (Exception e) {
+                log.warn("job {}: discovery interrupted: {}", jobId, e.toString());
+            }
+            engine.signal();
+        });
+    }
+
+    private int claimAndStart(BackfillJob job) throws Exception {
+        int free = engine.freeRepoSlots();
+        if (free <= 0) return 0;
+        List<RepoStore.Claim> claims = engine.repos().claim(jobId, engine.owner(),
+                Math.min(free, engine.settings().claimBatch()), engine.settings().repoLease());
+        for (RepoStore.Claim claim : claims) {
+            engine.acquireRepoSlot();
+            inFlight.incrementAndGet();
+            Thread.ofVirtual().name("repo-" + claim.did()).start(() -> {
+                try {
+                    engine.repoTask().run(job, claim, () -> stopping || cancelling);
+                } finally {
+                    inFlight.decrementAndGet();
+                    engine.releaseRepoSlot();
+                    engine.signal();
+                }
+            });
+        }
+        return claims.size();
+    }
+
+    /** Refreshes counters and stage; ends the job when nothing is left. Returns true when the job ended. */
+    private boolean refreshProgress(BackfillJob job) throws Exception {
+        long now = System.nanoTime();
+        JobStore.Progress p = engine.jobs().progress(jobId);
+        if (lastProgress != null) {
+            double secs = (now - lastProgressAt) / 1e9;
+            recordsPerSecond = ewma(recordsPerSecond, (p.records() - lastProgress.records()) / secs);
+            reposPerSecond = ewma(reposPerSecond, (p.processed() - lastProgress.processed()) / secs);
+        }
+        lastProgress = p;
+        lastProgressAt = now;
+        boolean discovered = job.discoveryDone();
+        if (discovered && p.unfetched() == 0) {
+            String note = job.collections().isEmpty() ? "no backfill-eligible collections" : null;
+            boolean ended = engine.jobs().finish(jobId, JobStatus.COMPLETED, JobStage.COMPLETED, p, note, JobStatus.RUNNING);
+            if (ended) log.info("job {} completed: {} repos, {} records", jobId, p.total(), p.records());
+            return ended;
+        }
+        engine.jobs().saveProgress(jobId, p, stageOf(discovered, p), recordsPerSecond, reposPerSecond);
+        return false;
+    }
+
+    private boolean finishCancel(BackfillJob job) throws Exception {
+        awaitTasks(Duration.ofSeconds(30));
+        engine.repos().release(jobId, engine.owner());
+        if (!coordinator || engine.repos().hasLiveLeases(jobId)) return !coordinator;
+        JobStore.Progress p = engine.jobs().progress(jobId);
+        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job.discoveryDone(), p), p, "cancelled by user",
+                JobStatus.CANCELLING);
+        log.info("job {} cancelled", jobId);
+        return true;
+    }
+
+    private void fail(BackfillJob job, String error) throws Exception {
+        stopping = true;
+        awaitTasks(Duration.ofSeconds(30));
+        JobStore.Progress p = engine.jobs().progress(jobId);
+        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job.discoveryDone(), p), p, error, JobStatus.RUNNING,
+                JobStatus.PENDING);
+        log.warn("job {} failed: {}", jobId, error);
+    }
+
+    static JobStage stageOf(boolean discoveryDone, JobStore.Progress p) {
+        if (!discoveryDone) return JobStage.DISCOVERING_REPOS;
+        if (p.pending() > 0) return JobStage.RESOLVING_PDS;
+        if (p.unfetched() > 0) return JobStage.FETCHING_RECORDS;
+        return JobStage.COMPLETED;
+    }
+
+    private static double ewma(double previous, double sample) {
+        return previous == 0 ? sample : previous * 0.7 + sample * 0.3;
+    }
+
+    private void awaitTasks(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            engine.await(50);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.happyview.backfill;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.happyview.Json;
+import dev.happyview.protocol.syntax.AtUri;
+import dev.happyview.protocol.syntax.CidSyntax;
+import dev.happyview.protocol.xrpc.PdsClient;
+import dev.happyview.store.RecordRow;
+import dev.happyview.store.RecordWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another. Pages go to the sink
+ * without waiting for the database; the repo counts as fetched only after every page is committed. The data is
+ * unauthenticated, so each record must name the repo and collection that were asked for.
+ */
+final class ListRecordsFetch implements FetchStrategy {
+    static final int PAGE_SIZE = 100;
+
+    private final PdsClient pds;
+    private final RecordSink sink;
+    private final RecordWriter writer;
+
+    ListRecordsFetch(PdsClient pds, RecordSink sink, RecordWriter writer) {
+        this.pds = pds;
+        this.sink = sink;
+        this.writer = writer;
+    }
+
+    @Override
+    public String name() {
+        return "list-records";
+    }
+
+    @Override
+    public int fetch(RepoWork work, BooleanSupplier cancelled)
+            throws RepoFetchException, CancelledException, InterruptedException {
+        int count = 0;
+        var written = new ArrayList<CompletableFuture<Void>>();
+        for (String collection : work.collections()) {
+            Set<String> seen = work.prune() ? new HashSet<>() : null;
+            String cursor = null;
+            while (true) {
+                if (cancelled.getAsBoolean()) throw new CancelledException();
+                PdsClient.RecordPage page;
+                try {
+                    page = pds.listRecords(work.pdsEndpoint(), work.did(), collection, cursor, PAGE_SIZE);
+                } catch (Exception e) {
+                    throw Failures.classify("listRecords " + collection, e);
+                }
+                var rows = new ArrayList<RecordRow>(page.records().size());
+                for (PdsClient.ListedRecord r : page.records()) {
+                    RecordRow row = toRow(work.did(), collection, r);
+                    rows.add(row);
+                    if (seen != null) seen.add(row.rkey());
+                }
+                written.add(sink.submit(rows));
+                count += rows.size();
+                String next = page.cursor();
+                if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
+                cursor = next;
+            }
+            if (seen != null) {
+                awaitWritten(written);
+                try {
+                    writer.deleteMissing(work.did(), collection, seen);
+                } catch (Exception e) {
+                    throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
+                }
+            }
+        }
+        awaitWritten(written);
+        return count;
+    }
+
+    static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
+        AtUri uri;
+        try {
+            uri = AtUri.parse(r.uri());
+        } catch (IllegalArgumentException e) {
+            throw RepoFetchException.permanent("PDS returned an invalid record URI: " + abbreviate(r.uri()));
+        }
+        if (!did.equals(uri.authority()) || !collection.equals(uri.collection()) || uri.rkey() == null) {
+            throw RepoFetchException.permanent("PDS returned a record of another repo or collection: " + abbreviate(r.uri()));
+        }
+        if (r.cid() == null || !CidSyntax.isValid(r.cid())) {
+            throw RepoFetchException.permanent("PDS returned a record with an invalid CID: " + uri);
+        }
+        if (r.value() == null || !r.value().isObject()) {
+            throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
+        }
+        try {
+            String json = Json.MAPPER.writeValueAsString(r.value());
+            return new RecordRow("at://" + did + "/" + collection + "/" + uri.rkey(), did, collection, uri.rkey(), r.cid(), json);
+        } catch (JsonProcessingException e) {
+            throw RepoFetchException.permanent("record not serializable: " + uri);
+        }
+    }
+
+    static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {
+        try {
+            CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get();
+        } catch (ExecutionException e) {
+            throw RepoFetchException.transientFailure("writing records failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) return "null";
+        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
+    }
+}

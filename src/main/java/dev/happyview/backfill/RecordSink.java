@@ -1,0 +1,97 @@
+package dev.happyview.backfill;
+
+import dev.happyview.store.RecordRow;
+import dev.happyview.store.RecordWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Coalesces the pages of many repos into large write batches. Fetchers hand pages over without waiting for the
+ * database (so a repo's page chain is not slowed by commits) and wait only once, before marking the repo done. The
+ * queue is bounded, so a slow database slows the fetchers instead of filling the heap.
+ */
+final class RecordSink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RecordSink.class);
+
+    private record Page(List<RecordRow> rows, CompletableFuture<Void> written) {}
+
+    private final RecordWriter writer;
+    private final BlockingQueue<Page> queue;
+    private final int batchRows;
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean closed;
+
+    RecordSink(RecordWriter writer, int writerThreads, int batchRows, int queuedPages) {
+        this.writer = writer;
+        this.batchRows = batchRows;
+        this.queue = new ArrayBlockingQueue<>(queuedPages);
+        for (int i = 0; i < writerThreads; i++) {
+            writers.add(Thread.ofPlatform().daemon().name("record-writer-" + i).start(this::drain));
+        }
+    }
+
+    /** Queues rows for writing; blocks while the queue is full. The future completes when they are committed. */
+    CompletableFuture<Void> submit(List<RecordRow> rows) throws InterruptedException {
+        var page = new Page(rows, new CompletableFuture<>());
+        if (rows.isEmpty()) {
+            page.written().complete(null);
+            return page.written();
+        }
+        if (closed) throw new IllegalStateException("record sink closed");
+        queue.put(page);
+        return page.written();
+    }
+
+    private void drain() {
+        var batch = new ArrayList<Page>();
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Page first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                int rows = first.rows().size();
+                Page next;
+                while (rows < batchRows && (next = queue.poll()) != null) {
+                    batch.add(next);
+                    rows += next.rows().size();
+                }
+                write(batch, rows);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Page> batch, int rowCount) {
+        var rows = new ArrayList<RecordRow>(rowCount);
+        for (Page p : batch) rows.addAll(p.rows());
+        try {
+            writer.upsert(rows);
+            for (Page p : batch) p.written().complete(null);
+        } catch (Exception e) {
+            log.warn("record batch of {} rows failed: {}", rowCount, e.toString());
+            for (Page p : batch) p.written().completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : writers) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.happyview.backfill;
+
+import dev.happyview.protocol.identity.DidDocument;
+import dev.happyview.protocol.identity.DidResolver;
+import dev.happyview.protocol.syntax.Did;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one claimed repo to its end: resolve its PDS if not yet known, fetch its records, and record the outcome.
+ * Permanent problems skip the repo with the reason; transient ones schedule a retry with exponential backoff until
+ * the attempts are used up. Nothing here fails the job.
+ */
+final class RepoTask {
+    private static final Logger log = LoggerFactory.getLogger(RepoTask.class);
+
+    private final RepoStore repos;
+    private final DidResolver resolver;
+    private final FetchStrategies strategies;
+    private final BackfillSettings settings;
+    private final Semaphore resolveSlots;
+
+    RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings) {
+        this.repos = repos;
+        this.resolver = resolver;
+        this.strategies = strategies;
+        this.settings = settings;
+        this.resolveSlots = new Semaphore(settings.resolveConcurrency());
+    }
+
+    void run(BackfillJob job, RepoStore.Claim claim, BooleanSupplier cancelled) {
+        String did = claim.did();
+        try {
+            String pds = claim.pdsEndpoint();
+            if (pds == null) {
+                pds = resolve(did);
+                repos.markResolved(job.id(), did, pds);
+            }
+            List<String> collections = job.prune() || claim.collections().isEmpty()
+                    ? job.collections()
+                    : claim.collections().stream().filter(job.collections()::contains).toList();
+            FetchStrategy strategy = strategies.forJob(job);
+            int records = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
+            repos.markCompleted(job.id(), did, records, strategy.name());
+        } catch (RepoFetchException e) {
+            recordFailure(job, claim, e.failure());
+        } catch (CancelledException e) {
+            // The run gives the lease back.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Most likely the database; the lease expires and the repo is tried again.
+            log.warn("job {}: repo {} hit {}", job.id(), did, e.toString());
+        }
+    }
+
+    private String resolve(String did) throws RepoFetchException, InterruptedException {
+        resolveSlots.acquire();
+        try {
+            DidDocument doc = resolver.resolve(Did.parse(did));
+            return doc.pdsEndpoint()
+                    .orElseThrow(() -> RepoFetchException.permanent("DID document has no #atproto_pds service"));
+        } catch (RepoFetchException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.classify("resolving " + did, e);
+        } finally {
+            resolveSlots.release();
+        }
+    }
+
+    private void recordFailure(BackfillJob job, RepoStore.Claim claim, RepoFailure failure) {
+        try {
+            switch (failure) {
+                case RepoFailure.Permanent p -> repos.markEnded(job.id(), claim.did(), RepoStatus.SKIPPED, p.reason());
+                case RepoFailure.Transient t -> {
+                    if (claim.attempts() >= settings.maxAttempts()) {
+                        repos.markEnded(job.id(), claim.did(), RepoStatus.FAILED,
+                                t.reason() + " (after " + claim.attempts() + " attempts)");
+                    } else {
+                        repos.scheduleRetry(job.id(), claim.did(), t.reason(), Instant.now().plus(backoff(claim.attempts())));
+                    }
+                }
+            }
+        } catch (Exception e) {
+            log.warn("job {}: could not record the outcome of {}: {}", job.id(), claim.did(), e.toString());
+        }
+    }
+
+    /** Exponential backoff with full jitter in its upper half: base·2^(attempt-1), capped. */
+    private Duration backoff(int attempt) {
+        long base = settings.retryBase().toMillis();
+        long max = settings.retryMax().toMillis();
+        long ceiling = Math.min(max, base << Math.min(20, Math.max(0, attempt - 1)));
+        return Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.happyview.protocol.net;
+
+import dev.happyview.protocol.xrpc.XrpcException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+
+/**
+ * Refuses endpoints named by untrusted documents (a DID document's PDS, a did:web host) that point into private
+ * space: in production only https to hosts whose every address is public. {@code ALLOW_PRIVATE_NETWORK} (tests,
+ * simnet) allows loopback, private addresses and plain http.
+ *
+ * <p>The check resolves the name itself; the HTTP client resolves it again when connecting, so a DNS answer that
+ * changes in between (rebinding) is not covered. Redirects are never followed, so one cannot lead elsewhere.
+ */
+public final class OutboundGuard {
+    /** The system resolver; a seam so tests can name what a host resolves to without real DNS. */
+    @FunctionalInterface
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    private final boolean allowPrivate;
+    private final Resolver resolver;
+
+    public OutboundGuard(boolean allowPrivate) {
+        this(allowPrivate, InetAddress::getAllByName);
+    }
+
+    public OutboundGuard(boolean allowPrivate, Resolver resolver) {
+        this.allowPrivate = allowPrivate;
+        this.resolver = resolver;
+    }
+
+    public boolean allowsPrivateNetwork() {
+        return allowPrivate;
+    }
+
+    /** Throws a permanent {@link XrpcException} when {@code endpoint} may not be contacted. */
+    public void check(URI endpoint) throws XrpcException {
+        String scheme = endpoint.getScheme();
+        String host = endpoint.getHost();
+        if (host == null || scheme == null) throw refused(endpoint, "not an absolute http(s) URL");
+        if (!scheme.equals("https") && !(allowPrivate && scheme.equals("http"))) {
+            throw refused(endpoint, "only https endpoints are allowed");
+        }
+        if (allowPrivate) return;
+        InetAddress[] addresses;
+        try {
+            addresses = resolver.resolve(host);
+        } catch (UnknownHostException e) {
+            throw XrpcException.transientFailure(0, null, "cannot resolve host " + host, e);
+        }
+        for (InetAddress a : addresses) {
+            if (isPrivate(a)) throw refused(endpoint, "host resolves to a non-public address " + a.getHostAddress());
+        }
+    }
+
+    static boolean isPrivate(InetAddress a) {
+        if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
+                || a.isMulticastAddress()) {
+            return true;
+        }
+        byte[] b = a.getAddress();
+        if (a instanceof Inet4Address) {
+            int b0 = b[0] & 0xFF, b1 = b[1] & 0xFF;
+            return b0 == 0 || b0 == 10 || b0 == 127 || (b0 == 100 && b1 >= 64 && b1 <= 127) // CGNAT
+                    || (b0 == 169 && b1 == 254) || (b0 == 172 && b1 >= 16 && b1 <= 31) || (b0 == 192 && b1 == 168)
+                    || (b0 == 192 && b1 == 0 && (b[2] & 0xFF) == 0) || (b0 == 198 && (b1 == 18 || b1 == 19))
+                    || b0 >= 224;
+        }
+        if (a instanceof Inet6Address) {
+            if ((b[0] & 0xFE) == 0xFC) return true; // unique local fc00::/7
+            if ((b[0] & 0xFF) == 0xFE && (b[1] & 0xC0) == 0x80) return true; // link local fe80::/10
+            boolean v4Mapped = true;
+            for (int i = 0; i < 10; i++) v4Mapped &= b[i] == 0;
+            v4Mapped &= (b[10] & 0xFF) == 0xFF && (b[11] & 0xFF) == 0xFF;
+            if (v4Mapped) {
+                try {
+                    return isPrivate(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException e) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static XrpcException refused(URI endpoint, String why) {
+        return XrpcException.permanent(0, "EndpointRefused", "refusing to contact " + endpoint + ": " + why);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.happyview.protocol.xrpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/** Calls to a repo's PDS. PDS endpoints come from DID documents, so every call passes the outbound guard. */
+public final class PdsClient {
+    private final XrpcClient client;
+
+    public PdsClient(XrpcClient client) {
+        this.client = client;
+    }
+
+    public record ListedRecord(String uri, String cid, JsonNode value) {}
+
+    /** One page; {@code cursor} is null when the PDS gave none. */
+    public record RecordPage(List<ListedRecord> records, String cursor) {}
+
+    public RecordPage listRecords(String pds, String did, String collection, String cursor, int limit)
+            throws XrpcException, InterruptedException {
+        var params = new LinkedHashMap<String, String>();
+        params.put("repo", did);
+        params.put("collection", collection);
+        params.put("limit", Integer.toString(limit));
+        params.put("cursor", cursor);
+        JsonNode page = client.query(pds, "com.atproto.repo.listRecords", params, true);
+        JsonNode records = page.path("records");
+        if (!records.isArray()) {
+            throw XrpcException.transientFailure(200, "InvalidResponse", "listRecords answer has no records array", null);
+        }
+        var out = new ArrayList<ListedRecord>(records.size());
+        for (JsonNode r : records) {
+            out.add(new ListedRecord(r.path("uri").asText(null), r.path("cid").asText(null), r.get("value")));
+        }
+        return new RecordPage(out, RelayClient.cursorOf(page));
+    }
+
+    public JsonNode describeRepo(String pds, String did) throws XrpcException, InterruptedException {
+        var params = new LinkedHashMap<String, String>();
+        params.put("repo", did);
+        return client.query(pds, "com.atproto.repo.describeRepo", params, true);
+    }
+
+    public JsonNode getRepoStatus(String pds, String did) throws XrpcException, InterruptedException {
+        var params = new LinkedHashMap<String, String>();
+        params.put("did", did);
+        return client.query(pds, "com.atproto.sync.getRepoStatus", params, true);
+    }
+
+    /** The whole repo as a CAR stream (gzip-decoded, size-capped, idle-timed-out); the caller closes it. */
+    public InputStream getRepo(String pds, String did) throws XrpcException, InterruptedException {
+        var params = new LinkedHashMap<String, String>();
+        params.put("did", did);
+        return client.queryStream(pds, "com.atproto.sync.getRepo", params, true);
+    }
+}
