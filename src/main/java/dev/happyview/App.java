@@ -5,6 +5,13 @@ import dev.happyview.api.HttpApi;
 import dev.happyview.api.Routes;
 import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
+import dev.happyview.backfill.Backfill;
+import dev.happyview.backfill.BackfillSettings;
+import dev.happyview.protocol.identity.DidResolver;
+import dev.happyview.protocol.net.OutboundGuard;
+import dev.happyview.protocol.xrpc.ClientSettings;
+import dev.happyview.protocol.xrpc.XrpcClient;
+import dev.happyview.store.RecordWriter;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
 import dev.happyview.store.Database;
@@ -21,6 +28,8 @@ public final class App implements AutoCloseable {
     private final Database db;
     private final HttpApi http;
     private final Optional<String> generatedAdminKey;
+    private XrpcClient xrpc;
+    private Backfill backfill;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -39,7 +48,18 @@ public final class App implements AutoCloseable {
             var keys = new ApiKeyService(db);
             generatedAdminKey = keys.ensureBootstrapKey(config.get(Setting.ADMIN_API_KEY));
 
-            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys));
+            var writer = new RecordWriter(db);
+            boolean allowPrivate = config.getBool(Setting.ALLOW_PRIVATE_NETWORK);
+            xrpc = new XrpcClient(ClientSettings.defaults(allowPrivate), new OutboundGuard(allowPrivate), Json.MAPPER,
+                    Main.version());
+            closeables.add(xrpc);
+            var resolver = new DidResolver(xrpc, config.get(Setting.PLC_URL));
+            backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
+                    BackfillSettings.defaults(), collection -> isRecordLexicon(db, collection),
+                    () -> backfillLexicons(db), config.get(Setting.BACKFILL_MODE));
+            closeables.add(backfill);
+
+            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), backfill.routes());
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -59,6 +79,39 @@ public final class App implements AutoCloseable {
 
     public Database database() {
         return db;
+    }
+
+    public Backfill backfill() {
+        return backfill;
+    }
+
+    public XrpcClient xrpc() {
+        return xrpc;
+    }
+
+    // Until the lexicon registry lands: read the lexicons table directly.
+    private static boolean isRecordLexicon(Database db, String nsid) {
+        try (var c = db.connection();
+                var st = c.prepareStatement("SELECT 1 FROM lexicons WHERE id = ? AND lexicon_type = 'record'")) {
+            st.setString(1, nsid);
+            try (var rs = st.executeQuery()) {
+                return rs.next();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> backfillLexicons(Database db) {
+        try (var c = db.connection();
+                var st = c.prepareStatement("SELECT id FROM lexicons WHERE lexicon_type = 'record' AND backfill ORDER BY id");
+                var rs = st.executeQuery()) {
+            var ids = new ArrayList<String>();
+            while (rs.next()) ids.add(rs.getString(1));
+            return ids;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public int port() {

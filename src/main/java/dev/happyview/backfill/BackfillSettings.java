@@ -30,7 +30,7 @@ public record BackfillSettings(
 
     public static BackfillSettings defaults() {
         return new BackfillSettings(256, 64, 64, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(1),
-                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "auto");
+                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "list-records");
     }
 
     public BackfillSettings withRetryBase(Duration base) {

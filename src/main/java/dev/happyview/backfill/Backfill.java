@@ -1,0 +1,61 @@
+package dev.happyview.backfill;
+
+import dev.happyview.protocol.identity.DidResolver;
+import dev.happyview.protocol.xrpc.PdsClient;
+import dev.happyview.protocol.xrpc.RelayClient;
+import dev.happyview.protocol.xrpc.XrpcClient;
+import dev.happyview.store.Database;
+import dev.happyview.store.RecordWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** The backfill feature assembled: stores, strategies, engine, service and routes. Built once by the composition root. */
+public final class Backfill implements AutoCloseable {
+    private final BackfillEngine engine;
+    private final RecordSink sink;
+    private final BackfillService service;
+
+    private Backfill(BackfillEngine engine, RecordSink sink, BackfillService service) {
+        this.engine = engine;
+        this.sink = sink;
+        this.service = service;
+    }
+
+    /**
+     * @param isRecordCollection whether a collection has an uploaded record lexicon
+     * @param backfillCollections the record lexicons uploaded with backfill on (targets of an "all collections" job)
+     */
+    public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
+            String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
+            Supplier<List<String>> backfillCollections, String mode) {
+        var jobs = new JobStore(db);
+        var repos = new RepoStore(db);
+        var sink = new RecordSink(writer, 2, 4000, 256);
+        var pds = new PdsClient(client);
+        var strategies = new FetchStrategies(Map.of(
+                "list-records", new ListRecordsFetch(pds, sink, writer),
+                "get-repo", new GetRepoFetch(pds, resolver, sink, writer)), "list-records");
+        var repoTask = new RepoTask(repos, resolver, strategies, settings);
+        var discovery = new Discovery(db, jobs, repos, new RelayClient(client, relayUrl));
+        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings);
+        var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
+        engine.start();
+        return new Backfill(engine, sink, service);
+    }
+
+    public BackfillService service() {
+        return service;
+    }
+
+    public BackfillRoutes routes() {
+        return new BackfillRoutes(service);
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        sink.close();
+    }
+}

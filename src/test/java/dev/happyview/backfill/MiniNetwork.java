@@ -1,0 +1,124 @@
+package dev.happyview.backfill;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.happyview.Json;
+import dev.happyview.protocol.repo.Cid;
+import dev.happyview.protocol.repo.DagCborEncoder;
+import dev.happyview.protocol.syntax.Tid;
+import dev.happyview.testing.ScriptedServer;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A minimal relay + PLC + one PDS on 127.0.0.1 for engine tests that need a precise, tiny network. Records have real
+ * DAG-CBOR CIDs. Larger scenarios use simnet.
+ */
+final class MiniNetwork implements AutoCloseable {
+    final String collection;
+    final Map<String, TreeMap<String, ObjectNode>> repos = new ConcurrentHashMap<>();
+    final Map<String, String> failing = new ConcurrentHashMap<>(); // did -> XRPC error answered by the PDS
+    final ScriptedServer relay;
+    final ScriptedServer plc;
+    final ScriptedServer pds;
+
+    MiniNetwork(String collection, int repoCount, int recordsPerRepo) throws Exception {
+        this.collection = collection;
+        for (int i = 0; i < repoCount; i++) {
+            String did = "did:plc:" + String.format("%024d", i).replace('0', 'a').replace('1', 'b').replace('2', 'c')
+                    .replace('3', 'd').replace('4', 'e').replace('5', 'f').replace('6', 'g').replace('7', 'h')
+                    .replace('8', 'i').replace('9', 'j');
+            var records = new TreeMap<String, ObjectNode>();
+            for (int r = 0; r < recordsPerRepo; r++) {
+                ObjectNode v = Json.MAPPER.createObjectNode().put("$type", collection).put("text", "post " + r + " of " + i)
+                        .put("createdAt", "2024-01-01T00:00:00.000Z");
+                records.put(Tid.of(1_700_000_000_000_000L + r * 1000L, i % 1024), v);
+            }
+            repos.put(did, records);
+        }
+        pds = new ScriptedServer((ex, n) -> {
+            var q = query(ex.getRequestURI().getRawQuery());
+            String did = q.get("repo");
+            if (failing.containsKey(did)) {
+                ScriptedServer.json(ex, 400, "{\"error\":\"" + failing.get(did) + "\",\"message\":\"nope\"}");
+                return;
+            }
+            var recs = repos.get(did);
+            if (recs == null || !collection.equals(q.get("collection"))) {
+                ScriptedServer.json(ex, 200, "{\"records\":[]}");
+                return;
+            }
+            int limit = Integer.parseInt(q.getOrDefault("limit", "50"));
+            var view = q.containsKey("cursor") ? recs.headMap(q.get("cursor"), false).descendingMap() : recs.descendingMap();
+            var out = Json.MAPPER.createObjectNode();
+            var arr = out.putArray("records");
+            String last = null;
+            for (var e : view.entrySet()) {
+                if (arr.size() == limit) break;
+                arr.addObject().put("uri", "at://" + did + "/" + collection + "/" + e.getKey())
+                        .put("cid", cidOf(e.getValue())).set("value", e.getValue());
+                last = e.getKey();
+            }
+            if (last != null) out.put("cursor", last);
+            ScriptedServer.json(ex, 200, out.toString());
+        });
+        plc = new ScriptedServer((ex, n) -> {
+            String did = URLDecoder.decode(ex.getRequestURI().getPath().substring(1), StandardCharsets.UTF_8);
+            if (!repos.containsKey(did)) {
+                ScriptedServer.json(ex, 404, "{\"message\":\"DID not registered\"}");
+                return;
+            }
+            ScriptedServer.json(ex, 200, """
+                    {"id":"%s","service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"%s"}]}"""
+                    .formatted(did, pds.url()));
+        });
+        relay = new ScriptedServer((ex, n) -> {
+            var q = query(ex.getRequestURI().getRawQuery());
+            List<String> dids = repos.keySet().stream().sorted().toList();
+            int start = q.containsKey("cursor") ? Integer.parseInt(q.get("cursor")) : 0;
+            int limit = Integer.parseInt(q.getOrDefault("limit", "500"));
+            var out = Json.MAPPER.createObjectNode();
+            var arr = out.putArray("repos");
+            if (collection.equals(q.get("collection"))) {
+                for (int i = start; i < Math.min(dids.size(), start + limit); i++) arr.addObject().put("did", dids.get(i));
+                if (start + limit < dids.size()) out.put("cursor", Integer.toString(start + limit));
+            }
+            ScriptedServer.json(ex, 200, out.toString());
+        });
+    }
+
+    static String cidOf(ObjectNode value) {
+        return Cid.ofDagCbor(DagCborEncoder.encodeRecord(value)).toString();
+    }
+
+    /** uri → cid of everything a correct backfill indexes (repos the PDS refuses excluded). */
+    Map<String, String> groundTruth() {
+        var truth = new HashMap<String, String>();
+        repos.forEach((did, recs) -> {
+            if (failing.containsKey(did)) return;
+            recs.forEach((rkey, v) -> truth.put("at://" + did + "/" + collection + "/" + rkey, cidOf(v)));
+        });
+        return truth;
+    }
+
+    private static Map<String, String> query(String raw) {
+        var m = new HashMap<String, String>();
+        if (raw == null) return m;
+        for (String p : raw.split("&")) {
+            int eq = p.indexOf('=');
+            if (eq > 0) m.put(p.substring(0, eq), URLDecoder.decode(p.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+        plc.close();
+        pds.close();
+    }
+}
