@@ -50,12 +50,14 @@ public final class App implements AutoCloseable {
 
             var writer = new RecordWriter(db);
             boolean allowPrivate = config.getBool(Setting.ALLOW_PRIVATE_NETWORK);
-            xrpc = new XrpcClient(ClientSettings.defaults(allowPrivate), new OutboundGuard(allowPrivate), Json.MAPPER,
-                    Main.version());
+            var clientSettings = ClientSettings.defaults(allowPrivate).withHostLimits(
+                    config.getInt(Setting.BACKFILL_HOST_CONCURRENCY),
+                    config.getDouble(Setting.BACKFILL_HOST_RATE), 300);
+            xrpc = new XrpcClient(clientSettings, new OutboundGuard(allowPrivate), Json.MAPPER, Main.version());
             closeables.add(xrpc);
             var resolver = new DidResolver(xrpc, config.get(Setting.PLC_URL));
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    BackfillSettings.defaults(), collection -> isRecordLexicon(db, collection),
+                    BackfillSettings.from(config), collection -> isRecordLexicon(db, collection),
                     () -> backfillLexicons(db), config.get(Setting.BACKFILL_MODE));
             closeables.add(backfill);
 

@@ -37,6 +37,9 @@ public final class Backfill implements AutoCloseable {
         var strategies = new FetchStrategies(Map.of(
                 "list-records", new ListRecordsFetch(pds, sink, writer),
                 "get-repo", new GetRepoFetch(pds, resolver, sink, writer)), "list-records");
+        if (!strategies.knows(settings.defaultStrategy())) {
+            throw new IllegalArgumentException("BACKFILL_STRATEGY must be one of " + String.join(", ", strategies.names()));
+        }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(db, jobs, repos, new RelayClient(client, relayUrl));
         var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings);
@@ -47,6 +50,11 @@ public final class Backfill implements AutoCloseable {
 
     public BackfillService service() {
         return service;
+    }
+
+    /** Repos this process completed since it started (all jobs). */
+    public long completedRepos() {
+        return engine.repoTask().completedRepos();
     }
 
     public BackfillRoutes routes() {

@@ -28,6 +28,15 @@ public record BackfillSettings(
         Duration retryMax,
         String defaultStrategy) {
 
+    public static BackfillSettings from(dev.happyview.config.Config c) {
+        var d = defaults();
+        long lease = c.getLong(dev.happyview.config.Setting.BACKFILL_LEASE_SECONDS);
+        return new BackfillSettings(c.getInt(dev.happyview.config.Setting.BACKFILL_CONCURRENCY), d.resolveConcurrency(),
+                d.claimBatch(), Duration.ofSeconds(lease), Duration.ofSeconds(Math.max(3, lease / 3)),
+                d.progressInterval(), c.getInt(dev.happyview.config.Setting.BACKFILL_MAX_ATTEMPTS), d.retryBase(),
+                d.retryMax(), c.get(dev.happyview.config.Setting.BACKFILL_STRATEGY));
+    }
+
     public static BackfillSettings defaults() {
         return new BackfillSettings(256, 64, 64, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(1),
                 5, Duration.ofSeconds(5), Duration.ofMinutes(5), "list-records");

@@ -47,21 +47,25 @@ final class RepoStore {
 
     List<Claim> claim(UUID jobId, String owner, int limit, Duration lease) throws SQLException {
         try (var c = db.connection();
+                // MATERIALIZED: the pick must run exactly once; as a plain subquery the planner may rescan it
+                // and each rescan with SKIP LOCKED picks new rows, blowing through the LIMIT.
                 var st = c.prepareStatement("""
+                        WITH picked AS MATERIALIZED (
+                            SELECT did FROM backfill_repos
+                             WHERE job_id = ? AND status IN ('pending', 'resolved')
+                               AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                               AND (lease_expires_at IS NULL OR lease_expires_at < now())
+                             LIMIT ? FOR UPDATE SKIP LOCKED)
                         UPDATE backfill_repos r
                            SET lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?),
                                attempts = r.attempts + 1, updated_at = now()
-                          FROM (SELECT did FROM backfill_repos
-                                 WHERE job_id = ? AND status IN ('pending', 'resolved')
-                                   AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-                                   AND (lease_expires_at IS NULL OR lease_expires_at < now())
-                                 LIMIT ? FOR UPDATE SKIP LOCKED) picked
+                          FROM picked
                          WHERE r.job_id = ? AND r.did = picked.did
                      RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts""")) {
-            st.setString(1, owner);
-            st.setDouble(2, lease.toMillis() / 1000.0);
-            st.setObject(3, jobId);
-            st.setInt(4, limit);
+            st.setObject(1, jobId);
+            st.setInt(2, limit);
+            st.setString(3, owner);
+            st.setDouble(4, lease.toMillis() / 1000.0);
             st.setObject(5, jobId);
             var claims = new ArrayList<Claim>();
             try (var rs = st.executeQuery()) {

@@ -25,6 +25,7 @@ final class RepoTask {
     private final FetchStrategies strategies;
     private final BackfillSettings settings;
     private final Semaphore resolveSlots;
+    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
 
     RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings) {
         this.repos = repos;
@@ -48,6 +49,7 @@ final class RepoTask {
             FetchStrategy strategy = strategies.forJob(job);
             int records = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
             repos.markCompleted(job.id(), did, records, strategy.name());
+            completed.increment();
         } catch (RepoFetchException e) {
             recordFailure(job, claim, e.failure());
         } catch (CancelledException e) {
@@ -58,6 +60,11 @@ final class RepoTask {
             // Most likely the database; the lease expires and the repo is tried again.
             log.warn("job {}: repo {} hit {}", job.id(), did, e.toString());
         }
+    }
+
+    /** Repos this process has completed since it started. */
+    long completedRepos() {
+        return completed.sum();
     }
 
     private String resolve(String did) throws RepoFetchException, InterruptedException {

@@ -57,6 +57,14 @@ public final class Config {
         }
     }
 
+    public double getDouble(Setting s) {
+        try {
+            return Double.parseDouble(get(s));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(s.env + " must be a number, got '" + get(s) + "'");
+        }
+    }
+
     public boolean getBool(Setting s) {
         return switch (get(s).toLowerCase()) {
             case "true", "1", "yes", "on" -> true;

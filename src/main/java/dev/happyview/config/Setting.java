@@ -20,6 +20,18 @@ public enum Setting {
             "Bootstrap admin key (hv_ + 32 hex). Empty: one is generated and printed on first start."),
     ALLOW_PRIVATE_NETWORK("ALLOW_PRIVATE_NETWORK", "--allow-private-network", "false",
             "Allow fetching from loopback/private addresses and plain http (tests and simnet demos only)."),
+    BACKFILL_STRATEGY("BACKFILL_STRATEGY", "--backfill-strategy", "list-records",
+            "Default fetch strategy of jobs that name none: list-records or get-repo."),
+    BACKFILL_CONCURRENCY("BACKFILL_CONCURRENCY", "--backfill-concurrency", "256",
+            "Repos fetched at once by this process, across all jobs."),
+    BACKFILL_HOST_CONCURRENCY("BACKFILL_HOST_CONCURRENCY", "--backfill-host-concurrency", "8",
+            "Requests in flight to one host (PDS, PLC, relay)."),
+    BACKFILL_HOST_RATE("BACKFILL_HOST_RATE", "--backfill-host-rate", "9",
+            "Requests per second to a host that does not announce RateLimit headers (burst 300: under 3000 per 5 min)."),
+    BACKFILL_MAX_ATTEMPTS("BACKFILL_MAX_ATTEMPTS", "--backfill-max-attempts", "5",
+            "Attempts per repo before a transient failure marks it failed."),
+    BACKFILL_LEASE_SECONDS("BACKFILL_LEASE_SECONDS", "--backfill-lease-seconds", "60",
+            "How long a repo claim lasts without renewal; a dead process's claims return after this."),
     MAX_REQUEST_BYTES("MAX_REQUEST_BYTES", "--max-request-bytes", "1048576", "Largest admin request body accepted (413 above).");
 
     public final String env;

@@ -68,4 +68,112 @@ class BackfillEngineTest {
             assertThat(skipped.get("repos").get(0).get("last_error").asText()).contains("RepoTakendown");
         }
     }
+
+    @Test
+    void cancelIsTwoPhaseAndKeepsTheStageWhereTheJobStopped() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 60, 1000); var app = app(net)) {
+            net.pdsLatencyMillis = 100;
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() -> !indexed(app).isEmpty());
+            var cancel = app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null);
+            assertThat(cancel.status()).isEqualTo(200);
+            assertThat(cancel.json().get("status").asText()).isIn("cancelling", "cancelled");
+            var again = app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null);
+            assertThat(again.status()).isEqualTo(200);
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("cancelled");
+            assertThat(job.get("stage").asText()).isEqualTo("fetching_records");
+            assertThat(job.get("error").asText()).isEqualTo("cancelled by user");
+            assertThat(job.get("processed_repos").asInt()).isLessThan(60);
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).json().get("status").asText())
+                    .isEqualTo("cancelled");
+            long requestsAtEnd = net.pds.requests().size();
+            Thread.sleep(500);
+            assertThat(net.pds.requests().size()).as("no fetching after cancel").isEqualTo(requestsAtEnd);
+        }
+    }
+
+    @Test
+    void cancellingAnEndedJobIs400AndAnUnknownOne404() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 2, 3); var app = app(net)) {
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            assertThat(awaitEnd(app, id).get("status").asText()).isEqualTo("completed");
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(400);
+            assertThat(app.post("/admin/backfill/" + java.util.UUID.randomUUID() + "/cancel", TestApp.ADMIN_KEY, null).status())
+                    .isEqualTo(404);
+        }
+    }
+
+    @Test
+    void twoProcessesShareOneJobAndFetchEveryRepoOnce() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 80, 150)) {
+            net.pdsLatencyMillis = 100;
+            // Each process may fetch 8 repos at once, so the job lasts a few seconds and neither can take it alone.
+            var config = TestApp.baseConfig().with(Setting.RELAY_URL, net.relay.url()).with(Setting.PLC_URL, net.plc.url())
+                    .with(Setting.BACKFILL_CONCURRENCY, "8");
+            try (var first = TestApp.start(config); var second = TestApp.start(config.with(Setting.PORT, "0"))) {
+                uploadRecordLexicon(first, COLLECTION);
+                String id = first.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                        .json().get("id").asText();
+                JsonNode job = awaitEnd(second, id);
+                assertThat(job.get("status").asText()).isEqualTo("completed");
+                assertThat(indexed(first)).isEqualTo(net.groundTruth());
+                assertThat(job.get("total_records").asLong()).isEqualTo(80 * 150);
+                // 150 records = 2 pages + the empty page that ends the listing: exactly 3 requests per repo.
+                for (String did : net.repos.keySet()) assertThat(net.pdsRequestsFor(did)).as(did).isEqualTo(3);
+                long byFirst = first.app().backfill().completedRepos();
+                long bySecond = second.app().backfill().completedRepos();
+                assertThat(byFirst + bySecond).isEqualTo(80);
+                assertThat(byFirst).as("first process took part").isPositive();
+                assertThat(bySecond).as("second process took part").isPositive();
+            }
+        }
+    }
+
+    @Test
+    void aDidJobSkipsTheRelayAndAnInvalidRequestNamesTheField() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 5, 20); var app = app(net)) {
+            uploadRecordLexicon(app, COLLECTION);
+            String did = net.repos.keySet().iterator().next();
+            var bad = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"not-a-did\"}");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.json().get("message").asText()).contains("did");
+            var unknown = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"com.example.nothing\"}");
+            assertThat(unknown.status()).isEqualTo(400);
+            assertThat(unknown.json().get("message").asText()).contains("collection");
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"" + did + "\"}").json().get("id").asText();
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            assertThat(job.get("total_repos").asInt()).isEqualTo(1);
+            var expected = new HashMap<String, String>();
+            net.groundTruth().forEach((uri, cid) -> {
+                if (uri.startsWith("at://" + did + "/")) expected.put(uri, cid);
+            });
+            assertThat(indexed(app)).isEqualTo(expected);
+            assertThat(net.relay.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void pruneRemovesRecordsDeletedUpstream() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 4, 30); var app = app(net)) {
+            uploadRecordLexicon(app, COLLECTION);
+            String body = "{\"collection\":\"" + COLLECTION + "\"}";
+            awaitEnd(app, app.post("/admin/backfill", TestApp.ADMIN_KEY, body).json().get("id").asText());
+            assertThat(indexed(app)).isEqualTo(net.groundTruth());
+            var repo = net.repos.values().iterator().next();
+            for (int i = 0; i < 7; i++) repo.pollFirstEntry();
+            String plain = app.post("/admin/backfill", TestApp.ADMIN_KEY, body).json().get("id").asText();
+            awaitEnd(app, plain);
+            assertThat(indexed(app)).hasSize(net.groundTruth().size() + 7);
+            String pruning = app.post("/admin/backfill", TestApp.ADMIN_KEY,
+                    "{\"collection\":\"" + COLLECTION + "\",\"prune\":true}").json().get("id").asText();
+            awaitEnd(app, pruning);
+            assertThat(indexed(app)).isEqualTo(net.groundTruth());
+        }
+    }
 }

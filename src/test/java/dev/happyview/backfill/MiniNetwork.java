@@ -22,6 +22,7 @@ final class MiniNetwork implements AutoCloseable {
     final String collection;
     final Map<String, TreeMap<String, ObjectNode>> repos = new ConcurrentHashMap<>();
     final Map<String, String> failing = new ConcurrentHashMap<>(); // did -> XRPC error answered by the PDS
+    volatile long pdsLatencyMillis;
     final ScriptedServer relay;
     final ScriptedServer plc;
     final ScriptedServer pds;
@@ -41,6 +42,7 @@ final class MiniNetwork implements AutoCloseable {
             repos.put(did, records);
         }
         pds = new ScriptedServer((ex, n) -> {
+            if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
             var q = query(ex.getRequestURI().getRawQuery());
             String did = q.get("repo");
             if (failing.containsKey(did)) {
@@ -89,6 +91,12 @@ final class MiniNetwork implements AutoCloseable {
             }
             ScriptedServer.json(ex, 200, out.toString());
         });
+    }
+
+    /** listRecords requests the PDS received for one repo. */
+    long pdsRequestsFor(String did) {
+        String needle = "repo=" + java.net.URLEncoder.encode(did, StandardCharsets.UTF_8);
+        return pds.requests().stream().filter(r -> r.path().contains(needle)).count();
     }
 
     static String cidOf(ObjectNode value) {
