@@ -1,0 +1,87 @@
+package dev.happyview.testing;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The service as a real child process ({@code happyview serve}) on the test's classpath, so tests can kill it with
+ * SIGKILL and start it again. Its output is kept for failure messages.
+ */
+public final class ServiceProcess implements AutoCloseable {
+    private static final Pattern RUNNING = Pattern.compile("running at (http://\\S+)");
+
+    private final Process process;
+    private final List<String> output = new ArrayList<>();
+    private final String url;
+
+    private ServiceProcess(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    public static ServiceProcess start(Map<String, String> env) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        var pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
+                System.getProperty("java.class.path"), "dev.happyview.Main", "serve", "--host", "127.0.0.1", "--port", "0");
+        pb.environment().putAll(env);
+        pb.environment().put("HAPPYVIEW_LOG_LEVEL", "WARN");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        var lines = new ArrayList<String>();
+        var started = new CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(line);
+                    }
+                    var m = RUNNING.matcher(line);
+                    if (m.find()) started.complete(m.group(1));
+                }
+            } catch (Exception ignored) {
+                // the process was killed
+            }
+            started.completeExceptionally(new IllegalStateException("service exited: " + String.join("\n", lines)));
+        });
+        String url = started.get(60, TimeUnit.SECONDS);
+        var sp = new ServiceProcess(p, url);
+        synchronized (lines) {
+            sp.output.addAll(lines);
+        }
+        return sp;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is released. */
+    public void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then waits up to {@code max} for a clean exit; returns the exit code. */
+    public int terminate(Duration max) throws Exception {
+        process.destroy();
+        if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) kill();
+    }
+}
