@@ -34,9 +34,12 @@ public final class Backfill implements AutoCloseable {
         var repos = new RepoStore(db);
         var sink = new RecordSink(writer, 2, 4000, 256);
         var pds = new PdsClient(client);
+        var listRecords = new ListRecordsFetch(pds, sink, writer);
+        var getRepo = new GetRepoFetch(pds, resolver, sink, writer);
         var strategies = new FetchStrategies(Map.of(
-                "list-records", new ListRecordsFetch(pds, sink, writer),
-                "get-repo", new GetRepoFetch(pds, resolver, sink, writer)), "list-records");
+                "list-records", listRecords,
+                "get-repo", getRepo,
+                "auto", new AutoFetch(pds, listRecords, getRepo)), "auto");
         if (!strategies.knows(settings.defaultStrategy())) {
             throw new IllegalArgumentException("BACKFILL_STRATEGY must be one of " + String.join(", ", strategies.names()));
         }

@@ -39,7 +39,7 @@ public record BackfillSettings(
 
     public static BackfillSettings defaults() {
         return new BackfillSettings(256, 64, 64, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(1),
-                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "list-records");
+                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "auto");
     }
 
     public BackfillSettings withRetryBase(Duration base) {

@@ -41,6 +41,12 @@ final class ListRecordsFetch implements FetchStrategy {
     @Override
     public int fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
+        return fetchFrom(work, java.util.Map.of(), cancelled);
+    }
+
+    /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
+    int fetchFrom(RepoWork work, java.util.Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
+            throws RepoFetchException, CancelledException, InterruptedException {
         int count = 0;
         var written = new ArrayList<CompletableFuture<Void>>();
         for (String collection : work.collections()) {
@@ -48,11 +54,13 @@ final class ListRecordsFetch implements FetchStrategy {
             String cursor = null;
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
-                PdsClient.RecordPage page;
-                try {
-                    page = pds.listRecords(work.pdsEndpoint(), work.did(), collection, cursor, PAGE_SIZE);
-                } catch (Exception e) {
-                    throw Failures.classify("listRecords " + collection, e);
+                PdsClient.RecordPage page = cursor == null ? firstPages.get(collection) : null;
+                if (page == null) {
+                    try {
+                        page = pds.listRecords(work.pdsEndpoint(), work.did(), collection, cursor, PAGE_SIZE);
+                    } catch (Exception e) {
+                        throw Failures.classify("listRecords " + collection, e);
+                    }
                 }
                 var rows = new ArrayList<RecordRow>(page.records().size());
                 for (PdsClient.ListedRecord r : page.records()) {

@@ -31,7 +31,7 @@ class BackfillCrashResumeTest {
             net.pdsLatencyMillis = 40;
             Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
                     "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
-                    "BACKFILL_LEASE_SECONDS", "4", "BACKFILL_CONCURRENCY", "6");
+                    "BACKFILL_LEASE_SECONDS", "4", "BACKFILL_CONCURRENCY", "6", "BACKFILL_STRATEGY", "list-records");
             String jobId;
             Set<String> completedBeforeKill;
             long killedAt;

@@ -17,7 +17,8 @@ class BackfillEngineTest {
     static TestApp app(MiniNetwork net) {
         return TestApp.start(TestApp.baseConfig()
                 .with(Setting.RELAY_URL, net.relay.url())
-                .with(Setting.PLC_URL, net.plc.url()));
+                .with(Setting.PLC_URL, net.plc.url())
+                .with(Setting.BACKFILL_STRATEGY, "list-records")); // the mini network serves no CARs
     }
 
     static void uploadRecordLexicon(TestApp app, String nsid) throws Exception {
@@ -114,6 +115,7 @@ class BackfillEngineTest {
             net.pdsLatencyMillis = 100;
             // Each process may fetch 8 repos at once, so the job lasts a few seconds and neither can take it alone.
             var config = TestApp.baseConfig().with(Setting.RELAY_URL, net.relay.url()).with(Setting.PLC_URL, net.plc.url())
+                    .with(Setting.BACKFILL_STRATEGY, "list-records")
                     .with(Setting.BACKFILL_CONCURRENCY, "8");
             try (var first = TestApp.start(config); var second = TestApp.start(config.with(Setting.PORT, "0"))) {
                 uploadRecordLexicon(first, COLLECTION);
