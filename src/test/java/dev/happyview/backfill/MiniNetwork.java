@@ -23,6 +23,13 @@ final class MiniNetwork implements AutoCloseable {
     final Map<String, TreeMap<String, ObjectNode>> repos = new ConcurrentHashMap<>();
     final Map<String, String> failing = new ConcurrentHashMap<>(); // did -> XRPC error answered by the PDS
     volatile long pdsLatencyMillis;
+    /** A fixed-window rate limit on the PDS, announced in RateLimit headers like the reference PDS; 0 = none. */
+    volatile int pdsLimit;
+    volatile int pdsWindowSeconds = 1;
+    private long windowStart = System.currentTimeMillis();
+    private int windowUsed;
+    /** (time of a 429, its announced reset) pairs, in epoch millis. */
+    final java.util.List<long[]> rateLimited = new java.util.concurrent.CopyOnWriteArrayList<>();
     final ScriptedServer relay;
     final ScriptedServer plc;
     final ScriptedServer pds;
@@ -43,6 +50,7 @@ final class MiniNetwork implements AutoCloseable {
         }
         pds = new ScriptedServer((ex, n) -> {
             if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
+            if (pdsLimit > 0 && !admit(ex)) return;
             var q = query(ex.getRequestURI().getRawQuery());
             String did = q.get("repo");
             if (failing.containsKey(did)) {
@@ -91,6 +99,32 @@ final class MiniNetwork implements AutoCloseable {
             }
             ScriptedServer.json(ex, 200, out.toString());
         });
+    }
+
+    private boolean admit(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+        long now = System.currentTimeMillis();
+        boolean ok;
+        long resetSecs;
+        int remaining;
+        synchronized (this) {
+            if (now - windowStart >= pdsWindowSeconds * 1000L) {
+                windowStart = now;
+                windowUsed = 0;
+            }
+            ok = windowUsed < pdsLimit;
+            if (ok) windowUsed++;
+            remaining = pdsLimit - windowUsed;
+            resetSecs = (windowStart + pdsWindowSeconds * 1000L + 999) / 1000;
+        }
+        var h = ex.getResponseHeaders();
+        h.set("RateLimit-Limit", Integer.toString(pdsLimit));
+        h.set("RateLimit-Remaining", Integer.toString(remaining));
+        h.set("RateLimit-Reset", Long.toString(resetSecs));
+        h.set("RateLimit-Policy", pdsLimit + ";w=" + pdsWindowSeconds);
+        if (ok) return true;
+        rateLimited.add(new long[] {now, resetSecs * 1000});
+        ScriptedServer.json(ex, 429, "{\"error\":\"RateLimitExceeded\",\"message\":\"Rate Limit Exceeded\"}");
+        return false;
     }
 
     /** listRecords requests the PDS received for one repo. */

@@ -1,0 +1,97 @@
+package dev.happyview.backfill;
+
+import static dev.happyview.backfill.BackfillEngineTest.COLLECTION;
+import static dev.happyview.backfill.BackfillEngineTest.awaitEnd;
+import static dev.happyview.backfill.BackfillEngineTest.indexed;
+import static dev.happyview.backfill.BackfillEngineTest.uploadRecordLexicon;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.config.Setting;
+import dev.happyview.testing.ScriptedServer;
+import dev.happyview.testing.ServiceProcess;
+import dev.happyview.testing.TestApp;
+import dev.happyview.testing.TestPostgres;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BackfillFaultsTest {
+
+    @Test
+    void aRateLimitedPdsIsNeverAskedBeforeItsResetAndTheJobStillCompletesExactly() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 20, 250); var app = BackfillEngineTest.app(net)) {
+            net.pdsLimit = 15; // 20 repos × 4 pages = 80 requests: several windows
+            net.pdsWindowSeconds = 1;
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            assertThat(indexed(app)).isEqualTo(net.groundTruth());
+            for (long[] limited : net.rateLimited) {
+                for (var r : net.pds.requests()) {
+                    assertThat(r.atMillis() <= limited[0] || r.atMillis() >= limited[1])
+                            .as("request at %d between a 429 at %d and its reset %d", r.atMillis(), limited[0], limited[1])
+                            .isTrue();
+                }
+            }
+            // Pacing by the announced budget keeps 429s rare (at most about one per window from in-flight races).
+            assertThat(net.rateLimited.size()).isLessThanOrEqualTo(6);
+        }
+    }
+
+    @Test
+    void aRelayThatKeepsFailingFailsTheJobWithAClearError() throws Exception {
+        try (var relay = new ScriptedServer((ex, n) -> ScriptedServer.send(ex, 502, "text/html", "<h1>Bad Gateway</h1>"));
+                var app = TestApp.start(TestApp.baseConfig().with(Setting.RELAY_URL, relay.url()))) {
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("failed");
+            assertThat(job.get("stage").asText()).isEqualTo("discovering_repos");
+            assertThat(job.get("error").asText()).contains("relay").contains("502");
+            assertThat(relay.requests().size()).isBetween(2, 10); // retried, but bounded
+        }
+    }
+
+    @Test
+    void sigtermStopsTheServiceQuicklyAndGivesItsClaimsBack() throws Exception {
+        String db = TestPostgres.newDatabaseUrl();
+        try (var net = new MiniNetwork(COLLECTION, 40, 300)) {
+            net.pdsLatencyMillis = 50;
+            Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
+                    "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
+                    "BACKFILL_LEASE_SECONDS", "600", "BACKFILL_CONCURRENCY", "6", "BACKFILL_STRATEGY", "list-records");
+            try (var c = DriverManager.getConnection(db)) {
+                String jobId;
+                try (var first = ServiceProcess.start(env)) {
+                    try (var st = c.prepareStatement(
+                            "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', true)")) {
+                        st.setString(1, COLLECTION);
+                        st.executeUpdate();
+                    }
+                    jobId = BackfillCrashResumeTest.post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
+                    await().atMost(Duration.ofSeconds(60)).until(() -> BackfillCrashResumeTest.completed(c, jobId).size() >= 5);
+                    long t0 = System.nanoTime();
+                    // 143 = 128 + SIGTERM: the JVM's normal exit status after its shutdown hooks ran.
+                    assertThat(first.terminate(Duration.ofSeconds(30))).isIn(0, 143);
+                    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+                }
+                try (var st = c.prepareStatement("SELECT count(*) FROM backfill_repos WHERE lease_owner IS NOT NULL")) {
+                    try (var rs = st.executeQuery()) {
+                        rs.next();
+                        assertThat(rs.getInt(1)).as("claims left behind").isZero();
+                    }
+                }
+                // Leases last 10 minutes here, so only released claims let a second process finish promptly.
+                try (var second = ServiceProcess.start(env)) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> BackfillCrashResumeTest.status(c, jobId).equals("completed"));
+                }
+            }
+        }
+    }
+}
