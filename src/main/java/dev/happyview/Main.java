@@ -16,6 +16,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         var cli = new CommandLine(new Main());
         cli.addSubcommand("serve", ServeCommand.commandLine());
+        cli.addSubcommand("bench", new dev.happyview.bench.BenchCommand());
         return cli;
     }
 

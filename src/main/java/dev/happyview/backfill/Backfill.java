@@ -32,7 +32,7 @@ public final class Backfill implements AutoCloseable {
             Supplier<List<String>> backfillCollections, String mode) {
         var jobs = new JobStore(db);
         var repos = new RepoStore(db);
-        var sink = new RecordSink(writer, 2, 4000, 256);
+        var sink = new RecordSink(writer, 2, 1000, 256);
         var pds = new PdsClient(client);
         var listRecords = new ListRecordsFetch(pds, sink, writer);
         var getRepo = new GetRepoFetch(pds, resolver, sink, writer);

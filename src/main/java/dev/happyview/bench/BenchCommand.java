@@ -1,0 +1,60 @@
+package dev.happyview.bench;
+
+import dev.happyview.store.Database;
+import dev.happyview.store.EmbeddedPostgresServer;
+import java.nio.file.Files;
+import java.sql.DriverManager;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code happyview bench SCENARIO}: runs a backfill against a simulated network and prints what it cost. Scenarios:
+ * {@code writer} (the record writer alone), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, and
+ * {@code all} (db-bound first, since its rate is part of the other scenarios' lower bound).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark a backfill against the simulated network and print records/s, requests, ratio to the lower bound and heap.")
+public final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "writer, db-bound, seed, skewed, mixed or all")
+    String scenario;
+
+    @Option(names = "--strategy", description = "Fetch strategy for the service: auto, list-records, get-repo (default: auto)")
+    String strategy = "auto";
+
+    @Option(names = "--baseline", description = "Also run the seed-000 algorithm on the same scenario and print the speed-up")
+    boolean baseline;
+
+    @Option(names = "--rows", description = "Rows for the writer benchmark (default: 200000)")
+    int rows = 200_000;
+
+    @Option(names = "--writer-threads", description = "Threads for the writer benchmark (default: 2)")
+    int writerThreads = 2;
+
+    @Option(names = "--batch", description = "Rows per statement for the writer benchmark (default: 1000)")
+    int batch = 1000;
+
+    @Override
+    public Integer call() throws Exception {
+        var dir = Files.createTempDirectory("happyview-bench");
+        try (var pg = EmbeddedPostgresServer.start(dir, true)) {
+            if (scenario.equals("writer")) {
+                try (var db = Database.connect(newDatabase(pg), 8)) {
+                    WriterBenchmark.run(db, rows, batch, writerThreads, System.out);
+                }
+                return 0;
+            }
+            return new ScenarioBenchmark(pg, strategy, baseline, System.out).run(scenario);
+        }
+    }
+
+    static String newDatabase(EmbeddedPostgresServer pg) throws Exception {
+        String name = "bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (var c = DriverManager.getConnection(pg.jdbcUrl("postgres")); var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        return pg.jdbcUrl(name);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.happyview.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The simulated network in a child process ({@code happyview simnet …}), so the benchmark's heap and the service's
+ * heap are not mixed up. Its first output line is the JSON description (URLs, lower bounds).
+ */
+final class SimnetProcess implements AutoCloseable {
+    private final Process process;
+    private final JsonNode info;
+
+    private SimnetProcess(Process process, JsonNode info) {
+        this.process = process;
+        this.info = info;
+    }
+
+    static SimnetProcess start(List<String> args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        var cmd = new ArrayList<>(List.of(java, "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "dev.happyview.Main", "simnet"));
+        cmd.addAll(args);
+        var pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HAPPYVIEW_LOG_LEVEL", "WARN");
+        Process p = pb.start();
+        var line = new CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = in.readLine()) != null) {
+                    if (l.startsWith("{")) line.complete(l);
+                }
+            } catch (Exception ignored) {
+                // process ended
+            }
+            line.completeExceptionally(new IllegalStateException("simnet exited without describing itself"));
+        });
+        return new SimnetProcess(p, Json.MAPPER.readTree(line.get(300, TimeUnit.SECONDS)));
+    }
+
+    JsonNode info() {
+        return info;
+    }
+
+    String relayUrl() {
+        return info.get("relay_url").asText();
+    }
+
+    String plcUrl() {
+        return info.get("plc_url").asText();
+    }
+
+    /** GETs a JSON document from the simnet (ground truth, stats). */
+    JsonNode get(String url) throws Exception {
+        try (var http = HttpClient.newHttpClient()) {
+            var resp = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            return Json.MAPPER.readTree(resp.body());
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+    }
+}
