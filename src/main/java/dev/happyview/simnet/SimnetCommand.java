@@ -1,0 +1,87 @@
+package dev.happyview.simnet;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code simnet}: starts a {@link SimNetwork}, prints one JSON line
+ * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo"},"repos","records","pds_urls"}}
+ * and serves until interrupted.
+ */
+@Command(name = "simnet", mixinStandardHelpOptions = true,
+        description = "Serve a simulated AT Protocol network (relay, PLC, PDS hosts) on 127.0.0.1.")
+public class SimnetCommand implements Callable<Integer> {
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--repos", defaultValue = "100", description = "Number of repos (default ${DEFAULT-VALUE}).")
+    int repos;
+
+    @Option(names = "--pds", defaultValue = "3", description = "Number of PDS hosts (default ${DEFAULT-VALUE}).")
+    int pds;
+
+    @Option(names = "--collections", split = ",", description = "Collection NSIDs, comma-separated.")
+    List<String> collections;
+
+    @Option(names = "--latency-ms", defaultValue = "0", description = "Latency added to every request.")
+    int latencyMs;
+
+    @Option(names = "--rate-limit", defaultValue = "0/300", description = "Points/window-seconds per PDS host, e.g. 3000/300 (0 = unlimited).")
+    String rateLimit;
+
+    @Option(names = "--faults", defaultValue = "", description = "Fault spec, e.g. not-found:3,5xx:0:10 (see Faults).")
+    String faults;
+
+    @Option(names = "--giants", defaultValue = "0/0", description = "N/K: N giant repos of K records.")
+    String giants;
+
+    @Option(names = "--did-web-share", defaultValue = "0", description = "Share of did:web repos (0..1).")
+    double didWebShare;
+
+    @Option(names = "--port", defaultValue = "0", description = "Relay port (0 = ephemeral).")
+    int port;
+
+    /** Completes when the network is up; for tests. */
+    final CountDownLatch started = new CountDownLatch(1);
+    volatile SimNetwork network;
+
+    @Override
+    public Integer call() throws Exception {
+        int[] rl = pair(rateLimit, "--rate-limit");
+        int[] gi = pair(giants, "--giants");
+        Scenario.Builder b = Scenario.builder().seed(seed).repos(repos).pdsHosts(pds).latencyMs(latencyMs)
+                .rateLimit(rl[0], rl[1] == 0 ? 300 : rl[1]).faults(faults).giants(gi[0], gi[1]).didWebShare(didWebShare);
+        if (collections != null && !collections.isEmpty()) {
+            b.collections(collections);
+        }
+        SimNetwork net = SimNetwork.start(b.build(), port);
+        network = net;
+        Runtime.getRuntime().addShutdownHook(new Thread(net::close));
+        System.out.println(SimNetwork.JSON.writeValueAsString(net.describe()));
+        System.out.flush();
+        started.countDown();
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            net.close();
+        }
+        return 0;
+    }
+
+    private static int[] pair(String s, String option) {
+        String[] p = s.split("/");
+        if (p.length != 2) {
+            throw new CommandLine.ParameterException(new CommandLine(new SimnetCommand()), option + " must be A/B: " + s);
+        }
+        return Arrays.stream(p).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SimnetCommand()).execute(args));
+    }
+}
