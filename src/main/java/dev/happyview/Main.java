@@ -17,6 +17,7 @@ public final class Main implements Runnable {
         var cli = new CommandLine(new Main());
         cli.addSubcommand("serve", ServeCommand.commandLine());
         cli.addSubcommand("bench", new dev.happyview.bench.BenchCommand());
+        cli.addSubcommand("simnet", new dev.happyview.simnet.SimnetCommand());
         return cli;
     }
 

@@ -62,6 +62,7 @@ final class GetRepoFetch implements FetchStrategy {
         int[] count = {0};
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
             verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
+                if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
                 pending.add(toRow(work.did(), rec));
                 if (work.prune()) seen.computeIfAbsent(rec.collection(), c -> new HashSet<>()).add(rec.rkey());
                 count[0]++;
@@ -72,8 +73,13 @@ final class GetRepoFetch implements FetchStrategy {
                     + e.getMessage());
         } catch (UncheckedIOException e) {
             throw Failures.classify("getRepo", e.getCause());
-        } catch (InterruptedRuntime e) {
-            throw e.cause;
+        } catch (Abort e) {
+            switch (e.cause) {
+                case CancelledException c -> throw c;
+                case InterruptedException i -> throw i;
+                case RepoFetchException r -> throw r;
+                default -> throw Failures.classify("getRepo", e.cause);
+            }
         } catch (Exception e) {
             throw Failures.classify("getRepo", e);
         }
@@ -96,7 +102,7 @@ final class GetRepoFetch implements FetchStrategy {
         try {
             written.add(sink.submit(List.copyOf(pending)));
         } catch (InterruptedException e) {
-            throw new InterruptedRuntime(e);
+            throw new Abort(e);
         }
         pending.clear();
     }
@@ -116,20 +122,23 @@ final class GetRepoFetch implements FetchStrategy {
     }
 
     private static RecordRow toRow(String did, RepoRecord rec) {
+        String uri = "at://" + did + "/" + rec.collection() + "/" + rec.rkey();
         try {
-            return new RecordRow("at://" + did + "/" + rec.collection() + "/" + rec.rkey(), did, rec.collection(),
-                    rec.rkey(), rec.cid().toString(), Json.MAPPER.writeValueAsString(rec.value()));
+            return new RecordRow(uri, did, rec.collection(), rec.rkey(), rec.cid().toString(),
+                    ListRecordsFetch.storable(Json.MAPPER.writeValueAsString(rec.value()), uri));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+            throw new Abort(e);
+        } catch (RepoFetchException e) {
+            throw new Abort(e);
         }
     }
 
-    /** Carries an interrupt out of the verifier's consumer callback. */
-    private static final class InterruptedRuntime extends RuntimeException {
-        final InterruptedException cause;
+    /** Carries a checked outcome (cancel, interrupt, a refused record) out of the verifier's consumer callback. */
+    private static final class Abort extends RuntimeException {
+        final Exception cause;
 
-        InterruptedRuntime(InterruptedException cause) {
-            super(cause);
+        Abort(Exception cause) {
+            super(cause.getMessage(), cause, false, false);
             this.cause = cause;
         }
     }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 final class JobRun implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(JobRun.class);
     private static final long IDLE_WAIT_MS = 200;
+    private static final long JOB_READ_INTERVAL_NANOS = 250_000_000L;
 
     private final UUID jobId;
     private final BackfillEngine engine;
@@ -72,19 +73,25 @@ final class JobRun implements Runnable {
     }
 
     private void loop() throws Exception {
+        BackfillJob job = null;
+        long lastJobRead = 0;
         while (!stopping) {
             long now = System.nanoTime();
             if (now - lastLeaseCheck >= engine.settings().coordinatorLease().toNanos() / 4) {
                 coordinator = engine.jobs().tryCoordinate(jobId, engine.owner(), engine.settings().coordinatorLease());
                 lastLeaseCheck = now;
             }
-            BackfillJob job = engine.jobs().find(jobId).orElse(null);
-            if (job == null || job.status().isTerminal()) return;
-
+            // The job row changes rarely (cancel, discovery finishing); reading it a few times a second is enough.
+            if (job == null || now - lastJobRead >= JOB_READ_INTERVAL_NANOS) {
+                job = engine.jobs().find(jobId).orElse(null);
+                lastJobRead = now;
+                if (job == null || job.status().isTerminal()) return;
+            }
             if (job.status() == JobStatus.CANCELLING) {
                 cancelling = true;
                 if (finishCancel(job)) return;
                 engine.await(IDLE_WAIT_MS);
+                job = null;
                 continue;
             }
             if (discoveryError != null) {
@@ -97,6 +104,7 @@ final class JobRun implements Runnable {
             int started = claimAndStart(job);
             if (coordinator && now - lastProgressAt >= engine.settings().progressInterval().toNanos()) {
                 if (refreshProgress(job)) return;
+                job = null; // the refresh may have seen discovery finish; read the row again
             }
             if (started == 0) engine.await(IDLE_WAIT_MS);
         }
@@ -117,7 +125,9 @@ final class JobRun implements Runnable {
 
     private int claimAndStart(BackfillJob job) throws Exception {
         int free = engine.freeRepoSlots();
-        if (free <= 0) return 0;
+        // Claim in batches: one query per freed slot would make this loop the bottleneck of the whole job.
+        int batch = Math.min(engine.settings().claimBatch(), Math.max(1, engine.settings().repoConcurrency() / 8));
+        if (free <= 0 || (free < batch && inFlight.get() > 0)) return 0;
         List<RepoStore.Claim> claims = engine.repos().claim(jobId, engine.owner(),
                 Math.min(free, engine.settings().claimBatch()), engine.settings().repoLease());
         for (RepoStore.Claim claim : claims) {

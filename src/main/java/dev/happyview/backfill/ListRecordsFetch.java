@@ -1,8 +1,6 @@
 package dev.happyview.backfill;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.happyview.Json;
-import dev.happyview.protocol.syntax.AtUri;
+import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.xrpc.PdsClient;
 import dev.happyview.store.RecordRow;
@@ -88,27 +86,29 @@ final class ListRecordsFetch implements FetchStrategy {
     }
 
     static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
-        AtUri uri;
-        try {
-            uri = AtUri.parse(r.uri());
-        } catch (IllegalArgumentException e) {
-            throw RepoFetchException.permanent("PDS returned an invalid record URI: " + abbreviate(r.uri()));
+        // The record must live in the repo and collection asked for: only its record key is left to check.
+        String prefix = "at://" + did + "/" + collection + "/";
+        String uri = r.uri();
+        if (uri == null || !uri.startsWith(prefix) || !RecordKey.isValid(uri.substring(prefix.length()))) {
+            throw RepoFetchException.permanent("PDS returned a record of another repo or collection, or a bad URI: "
+                    + abbreviate(uri));
         }
-        if (!did.equals(uri.authority()) || !collection.equals(uri.collection()) || uri.rkey() == null) {
-            throw RepoFetchException.permanent("PDS returned a record of another repo or collection: " + abbreviate(r.uri()));
-        }
+        String rkey = uri.substring(prefix.length());
         if (r.cid() == null || !CidSyntax.isValid(r.cid())) {
             throw RepoFetchException.permanent("PDS returned a record with an invalid CID: " + uri);
         }
-        if (r.value() == null || !r.value().isObject()) {
+        if (r.valueJson() == null) {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
-        try {
-            String json = Json.MAPPER.writeValueAsString(r.value());
-            return new RecordRow("at://" + did + "/" + collection + "/" + uri.rkey(), did, collection, uri.rkey(), r.cid(), json);
-        } catch (JsonProcessingException e) {
-            throw RepoFetchException.permanent("record not serializable: " + uri);
+        return new RecordRow(uri, did, collection, rkey, r.cid(), storable(r.valueJson(), uri));
+    }
+
+    /** Postgres {@code jsonb} cannot hold the NUL character; such a record is refused with a clear reason. */
+    static String storable(String json, String uri) throws RepoFetchException {
+        if (json.contains("\\u0000")) {
+            throw RepoFetchException.permanent("record " + uri + " contains a NUL character, which cannot be stored");
         }
+        return json;
     }
 
     static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {

@@ -78,8 +78,20 @@ final class RecordSink implements AutoCloseable {
             writer.upsert(rows);
             for (Page p : batch) p.written().complete(null);
         } catch (Exception e) {
-            log.warn("record batch of {} rows failed: {}", rowCount, e.toString());
-            for (Page p : batch) p.written().completeExceptionally(e);
+            if (batch.size() == 1) {
+                batch.getFirst().written().completeExceptionally(e);
+                return;
+            }
+            // One page's bad data must not fail the other repos of the batch: write the pages one by one.
+            log.warn("record batch of {} rows failed ({}); writing its {} pages separately", rowCount, e.toString(), batch.size());
+            for (Page p : batch) {
+                try {
+                    writer.upsert(p.rows());
+                    p.written().complete(null);
+                } catch (Exception pageError) {
+                    p.written().completeExceptionally(pageError);
+                }
+            }
         }
     }
 

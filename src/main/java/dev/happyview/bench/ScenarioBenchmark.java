@@ -1,13 +1,240 @@
 package dev.happyview.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.App;
+import dev.happyview.Json;
+import dev.happyview.backfill.BackfillService;
+import dev.happyview.backfill.JobStatus;
+import dev.happyview.backfill.JobView;
+import dev.happyview.config.Config;
+import dev.happyview.config.Setting;
 import dev.happyview.store.EmbeddedPostgresServer;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Placeholder until the simnet lands. */
+/**
+ * Runs one backfill per scenario against a simnet child process and prints: repos, records, wall time, records/s,
+ * requests per endpoint, 429s, the scenario's lower bound (the larger of simnet's network bound and records ÷ the
+ * db-bound rate measured in the same run) with the ratio, and the peak heap. The index is checked against simnet's
+ * ground truth after each run, so a fast wrong run cannot pass.
+ */
 final class ScenarioBenchmark {
-    ScenarioBenchmark(EmbeddedPostgresServer pg, String strategy, boolean baseline, PrintStream out) {}
+    static final String POSTS = "app.bench.feed.post";
+    static final String LIKES = "app.bench.feed.like";
+    static final String FOLLOWS = "app.bench.graph.follow";
 
-    int run(String scenario) {
-        throw new UnsupportedOperationException("scenario benchmarks need the simnet");
+    record Scenario(String name, List<String> simnetArgs, List<String> targets) {}
+
+    record Result(Scenario scenario, int repos, long records, long wallMillis, Map<String, Long> requests,
+            long throttled, long networkBoundMillis, long peakHeapBytes) {
+        double recordsPerSecond() {
+            return records / Math.max(0.001, wallMillis / 1000.0);
+        }
+    }
+
+    static final Map<String, Scenario> SCENARIOS = Map.of(
+            "seed", new Scenario("seed", args(2000, 40, 20, "3000/300", "0/0", POSTS), List.of(POSTS)),
+            "db-bound", new Scenario("db-bound", args(2000, 40, 0, "0/300", "0/0", POSTS), List.of(POSTS)),
+            "skewed", new Scenario("skewed", args(2000, 40, 20, "3000/300", "3/50000", POSTS), List.of(POSTS)),
+            "mixed", new Scenario("mixed", args(2000, 40, 20, "3000/300", "3/50000", POSTS + "," + LIKES + "," + FOLLOWS),
+                    List.of(POSTS)));
+
+    private final EmbeddedPostgresServer pg;
+    private final String strategy;
+    private final boolean baseline;
+    private final PrintStream out;
+    private Double dbRate;
+    boolean verbose = Boolean.getBoolean("bench.verbose");
+
+    ScenarioBenchmark(EmbeddedPostgresServer pg, String strategy, boolean baseline, PrintStream out) {
+        this.pg = pg;
+        this.strategy = strategy;
+        this.baseline = baseline;
+        this.out = out;
+    }
+
+    static List<String> args(int repos, int pds, int latencyMs, String rateLimit, String giants, String collections) {
+        return List.of("--seed", "7", "--repos", Integer.toString(repos), "--pds", Integer.toString(pds),
+                "--latency-ms", Integer.toString(latencyMs), "--rate-limit", rateLimit, "--giants", giants,
+                "--collections", collections);
+    }
+
+    int run(String name) throws Exception {
+        List<String> names = name.equals("all") ? List.of("db-bound", "seed", "skewed", "mixed") : List.of(name);
+        for (String n : names) {
+            Scenario s = SCENARIOS.get(n);
+            if (s == null) throw new IllegalArgumentException("unknown scenario " + n + "; known: " + SCENARIOS.keySet());
+            if (dbRate == null && !n.equals("db-bound")) {
+                Result db = runOnce(SCENARIOS.get("db-bound"), strategy);
+                dbRate = db.recordsPerSecond();
+                print(db);
+            }
+            Result r = runOnce(s, strategy);
+            if (n.equals("db-bound")) dbRate = r.recordsPerSecond();
+            print(r);
+            if (baseline && n.equals("seed")) runBaseline(s, r);
+        }
+        return 0;
+    }
+
+    private Result runOnce(Scenario s, String strategyName) throws Exception {
+        try (var net = SimnetProcess.start(s.simnetArgs())) {
+            String jdbc = BenchCommand.newDatabase(pg);
+            Config config = Config.defaults()
+                    .with(Setting.DATABASE_URL, jdbc).with(Setting.HOST, "127.0.0.1").with(Setting.PORT, "0")
+                    .with(Setting.ADMIN_API_KEY, "hv_00000000000000000000000000000000")
+                    .with(Setting.ALLOW_PRIVATE_NETWORK, "true").with(Setting.RELAY_URL, net.relayUrl())
+                    .with(Setting.PLC_URL, net.plcUrl()).with(Setting.BACKFILL_STRATEGY, strategyName);
+            var heap = new HeapSampler();
+            try (var app = App.start(config)) {
+                for (String c : s.targets()) insertLexicon(jdbc, c);
+                System.gc();
+                heap.start();
+                long t0 = System.nanoTime();
+                BackfillService svc = app.backfill().service();
+                JobView job = svc.create(new BackfillService.CreateRequest(s.targets().size() == 1 ? s.targets().getFirst() : null,
+                        null, null, null, null));
+                long lastShown = 0;
+                while (!job.status().isTerminal()) {
+                    Thread.sleep(25);
+                    job = svc.get(job.id()).orElseThrow();
+                    long at = (System.nanoTime() - t0) / 1_000_000;
+                    if (verbose && at - lastShown >= 1000) {
+                        lastShown = at;
+                        out.printf("    %6d ms  %-17s repos %d/%d resolved %d records %,d%n", at, job.stage().wire(),
+                                job.processedRepos(), job.totalRepos(), job.resolvedRepos(), job.totalRecords());
+                    }
+                }
+                long wall = (System.nanoTime() - t0) / 1_000_000;
+                heap.stop();
+                if (job.status() != JobStatus.COMPLETED) throw new IllegalStateException(s.name() + ": job " + job.status() + ": " + job.error());
+                checkAgainstGroundTruth(net, s, jdbc);
+                JsonNode stats = net.get(net.relayUrl() + "/stats");
+                var requests = new TreeMap<String, Long>();
+                stats.path("requests").forEach(host -> host.fields().forEachRemaining(e ->
+                        requests.merge(e.getKey(), e.getValue().asLong(), Long::sum)));
+                long bound = net.info().path("lower_bound_ms").path(strategyName.equals("list-records") ? "list_records" : "get_repo").asLong();
+                return new Result(s, job.totalRepos(), job.totalRecords(), wall, requests, stats.path("throttles").size(),
+                        bound, heap.peak());
+            }
+        }
+    }
+
+    private void runBaseline(Scenario s, Result ours) throws Exception {
+        try (var net = SimnetProcess.start(s.simnetArgs())) {
+            String jdbc = BenchCommand.newDatabase(pg);
+            try (var db = dev.happyview.store.Database.connect(jdbc, 8)) {
+                // The baseline needs only the schema; Database.connect applied it.
+            }
+            var base = new BaselineBackfill(net.relayUrl(), net.plcUrl(), jdbc);
+            long t0 = System.nanoTime();
+            long records = base.run(s.targets());
+            long wall = (System.nanoTime() - t0) / 1_000_000;
+            out.printf("%n[baseline seed-000: 8 repos at a time, listRecords, row-by-row upserts]%n");
+            out.printf("  records %,d  wall %,d ms  %,.0f records/s  requests %,d%n", records, wall,
+                    records / (wall / 1000.0), base.requests.get());
+            out.printf("  speed-up of this service over the baseline: %.1fx%n", wall / (double) ours.wallMillis());
+        }
+    }
+
+    private void print(Result r) {
+        out.printf("%n[%s, strategy %s]%n", r.scenario().name(), strategy);
+        out.printf("  repos %,d  records %,d  wall %,d ms  %,.0f records/s%n", r.repos(), r.records(), r.wallMillis(),
+                r.recordsPerSecond());
+        out.printf("  requests %s  429s %d%n", r.requests(), r.throttled());
+        if (dbRate != null && !r.scenario().name().equals("db-bound")) {
+            long dbBound = Math.round(r.records() / dbRate * 1000);
+            long lower = Math.max(r.networkBoundMillis(), dbBound);
+            out.printf("  lower bound %,d ms (network %,d ms, database %,d ms at %,.0f records/s)  measured/lower bound %.2f%n",
+                    lower, r.networkBoundMillis(), dbBound, dbRate, r.wallMillis() / (double) lower);
+        }
+        out.printf("  peak heap %,d MB (max heap %,d MB)%n", r.peakHeapBytes() >> 20,
+                Runtime.getRuntime().maxMemory() >> 20);
+        out.flush();
+    }
+
+    private static void insertLexicon(String jdbc, String nsid) throws Exception {
+        try (var c = DriverManager.getConnection(jdbc); var st = c.prepareStatement(
+                "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', false)")) {
+            st.setString(1, nsid);
+            st.executeUpdate();
+        }
+    }
+
+    /** Every (uri, cid) of the ground truth is in the index and nothing else is. */
+    private static void checkAgainstGroundTruth(SimnetProcess net, Scenario s, String jdbc) throws Exception {
+        var expected = new HashMap<String, String>();
+        String url = net.info().get("ground_truth_url").asText() + "?collections="
+                + URLEncoder.encode(String.join(",", s.targets()), StandardCharsets.UTF_8);
+        try (var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            var lines = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofLines()).body();
+            lines.forEach(l -> {
+                try {
+                    JsonNode n = Json.MAPPER.readTree(l);
+                    if (n.has("uri")) expected.put(n.get("uri").asText(), n.get("cid").asText());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        var actual = new HashMap<String, String>(expected.size() * 2);
+        try (var c = DriverManager.getConnection(jdbc); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT uri, cid FROM records")) {
+            while (rs.next()) actual.put(rs.getString(1), rs.getString(2));
+        }
+        if (!actual.equals(expected)) {
+            throw new IllegalStateException(s.name() + ": index differs from the ground truth: " + actual.size()
+                    + " rows indexed, " + expected.size() + " expected");
+        }
+    }
+
+    /** Samples used heap every 20 ms; the peak is what a -Xmx must allow. */
+    static final class HeapSampler {
+        private final AtomicLong peak = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean();
+        private Thread thread;
+
+        void start() {
+            running.set(true);
+            var bean = ManagementFactory.getMemoryMXBean();
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                while (running.get()) {
+                    peak.accumulateAndGet(bean.getHeapMemoryUsage().getUsed(), Math::max);
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+
+        long peak() {
+            return peak.get();
+        }
+    }
+
+    static List<String> names() {
+        return new ArrayList<>(SCENARIOS.keySet());
     }
 }

@@ -492,6 +492,9 @@ public final class SimNetwork implements AutoCloseable {
             case "/ground-truth" -> {
                 return groundTruthLines(req);
             }
+            case "/stats" -> {
+                return json(JSON.valueToTree(stats()));
+            }
             default -> {
                 return notFound(req);
             }

@@ -11,7 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>after a 429, no request at all until the announced reset (the whole host waits, not only the caller);</li>
  *   <li>a host that announces its budget ({@code RateLimit-Remaining}/{@code -Reset}) is used freely while plenty
  *       remains, then paced so the remaining points last until the reset; a host that announces nothing gets a
- *       token bucket (default 9/s with a burst of 300: under 3000 requests in any 5 minutes).</li>
+ *       token bucket (default 9/s with a burst of 300: under 3000 requests in any 5 minutes);</li>
+ *   <li>slow start: until a host has answered once, one request at a time, so a burst never goes out before the
+ *       host has had a chance to announce its budget.</li>
  * </ul>
  */
 final class HostPolicy {
@@ -28,6 +30,8 @@ final class HostPolicy {
     private long nextAllowedMillis;
     private double tokens;
     private long lastRefillNanos = System.nanoTime();
+    private boolean answered;
+    private int sent;
 
     HostPolicy(int concurrency, double defaultRate, int defaultBurst) {
         this.inFlight = new Semaphore(concurrency, true);
@@ -62,6 +66,12 @@ final class HostPolicy {
     }
 
     void release() {
+        lock.lock();
+        try {
+            sent--;
+        } finally {
+            lock.unlock();
+        }
         inFlight.release();
     }
 
@@ -70,10 +80,18 @@ final class HostPolicy {
         try {
             long now = System.currentTimeMillis();
             if (now < blockedUntilMillis) return blockedUntilMillis - now;
+            if (!answered && sent > 0) return 10;
             if (announces) {
+                // Past the announced reset our numbers are stale: one request at a time until the host answers anew.
+                if (now >= resetAtMillis && sent > 0) return 10;
                 if (now < nextAllowedMillis) return nextAllowedMillis - now;
                 nextAllowedMillis = now + paceMillis(now);
                 if (remaining > 0) remaining--;
+                sent++;
+                return 0;
+            }
+            if (Double.isInfinite(defaultRate)) {
+                sent++;
                 return 0;
             }
             long t = System.nanoTime();
@@ -81,6 +99,7 @@ final class HostPolicy {
             lastRefillNanos = t;
             if (tokens >= 1) {
                 tokens -= 1;
+                sent++;
                 return 0;
             }
             return (long) Math.ceil((1 - tokens) / defaultRate * 1000);
@@ -93,7 +112,6 @@ final class HostPolicy {
     private long paceMillis(long now) {
         long untilReset = Math.max(0, resetAtMillis - now);
         if (untilReset == 0) return 0;
-        // remaining is counted down as requests leave, so requests still in flight are already subtracted.
         long left = remaining;
         long plenty = Math.max(10, limit / 10);
         if (left > plenty) return 0;
@@ -106,9 +124,11 @@ final class HostPolicy {
         lock.lock();
         try {
             long now = System.currentTimeMillis();
+            answered = true;
             if (h.announced()) {
                 announces = true;
-                remaining = h.remaining().getAsLong();
+                // The server's count does not yet include our other requests in flight.
+                remaining = Math.max(0, h.remaining().getAsLong() - Math.max(0, sent - 1));
                 resetAtMillis = h.resetEpochMillis().getAsLong();
                 limit = h.limit().orElse(Math.max(limit, remaining));
             }

@@ -2,7 +2,6 @@ package dev.happyview.protocol.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 
@@ -14,7 +13,8 @@ public final class PdsClient {
         this.client = client;
     }
 
-    public record ListedRecord(String uri, String cid, JsonNode value) {}
+    /** One listed record; {@code valueJson} is the record value re-encoded compactly (null if absent). */
+    public record ListedRecord(String uri, String cid, String valueJson) {}
 
     /** One page; {@code cursor} is null when the PDS gave none. */
     public record RecordPage(List<ListedRecord> records, String cursor) {}
@@ -26,16 +26,12 @@ public final class PdsClient {
         params.put("collection", collection);
         params.put("limit", Integer.toString(limit));
         params.put("cursor", cursor);
-        JsonNode page = client.query(pds, "com.atproto.repo.listRecords", params, true);
-        JsonNode records = page.path("records");
-        if (!records.isArray()) {
-            throw XrpcException.transientFailure(200, "InvalidResponse", "listRecords answer has no records array", null);
+        byte[] body = client.queryBytes(pds, "com.atproto.repo.listRecords", params, true);
+        try {
+            return ListRecordsParser.parse(body);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw XrpcException.transientFailure(200, "InvalidResponse", "listRecords answer is not valid: " + e.getMessage(), e);
         }
-        var out = new ArrayList<ListedRecord>(records.size());
-        for (JsonNode r : records) {
-            out.add(new ListedRecord(r.path("uri").asText(null), r.path("cid").asText(null), r.get("value")));
-        }
-        return new RecordPage(out, RelayClient.cursorOf(page));
     }
 
     public JsonNode describeRepo(String pds, String did) throws XrpcException, InterruptedException {

@@ -59,27 +59,26 @@ public final class XrpcClient implements AutoCloseable {
         return getJson(xrpcUrl(base, nsid, params), nsid, untrustedHost);
     }
 
-    /** An XRPC query whose answer is streamed (a CAR); the caller must close it. */
+    /** An XRPC query whose answer is streamed (a CAR, gzip-compressed in transit); the caller must close it. */
     public InputStream queryStream(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
         URI url = xrpcUrl(base, nsid, params);
-        var resp = send(url, nsid, untrustedHost);
+        var resp = send(url, nsid, untrustedHost, true);
         return resp.body;
+    }
+
+    /** An XRPC query's whole JSON body as bytes, for callers that parse it as a stream. */
+    public byte[] queryBytes(String base, String nsid, Map<String, String> params, boolean untrustedHost)
+            throws XrpcException, InterruptedException {
+        URI url = xrpcUrl(base, nsid, params);
+        var resp = send(url, nsid, untrustedHost, false);
+        return readBody(url, resp);
     }
 
     /** A plain JSON document (a DID document). */
     public JsonNode getJson(URI url, String endpointName, boolean untrustedHost) throws XrpcException, InterruptedException {
-        var resp = send(url, endpointName, untrustedHost);
-        byte[] body;
-        try {
-            body = BoundedBodies.readAll(resp.body, settings.maxJsonBytes(), settings.requestTimeout());
-        } catch (BoundedBodies.BodyTooLargeException e) {
-            throw XrpcException.permanent(resp.status, "ResponseTooLarge", url.getHost() + ": " + e.getMessage());
-        } catch (IOException e) {
-            throw XrpcException.transientFailure(resp.status, null, url.getHost() + ": reading body failed: " + e.getMessage(), e);
-        } finally {
-            BoundedBodies.closeQuietly(resp.body);
-        }
+        var resp = send(url, endpointName, untrustedHost, false);
+        byte[] body = readBody(url, resp);
         try {
             JsonNode node = json.readTree(body);
             if (node == null || node.isMissingNode()) throw new IOException("empty body");
@@ -89,14 +88,30 @@ public final class XrpcClient implements AutoCloseable {
         }
     }
 
+    private byte[] readBody(URI url, Opened resp) throws XrpcException {
+        try {
+            return BoundedBodies.readAll(resp.body, settings.maxJsonBytes(), settings.requestTimeout());
+        } catch (BoundedBodies.BodyTooLargeException e) {
+            throw XrpcException.permanent(resp.status, "ResponseTooLarge", url.getHost() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw XrpcException.transientFailure(resp.status, null, url.getHost() + ": reading body failed: " + e.getMessage(), e);
+        } finally {
+            BoundedBodies.closeQuietly(resp.body);
+        }
+    }
+
     private record Opened(int status, InputStream body) {}
 
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
-    private Opened send(URI url, String endpoint, boolean untrustedHost) throws XrpcException, InterruptedException {
+    private Opened send(URI url, String endpoint, boolean untrustedHost, boolean gzip)
+            throws XrpcException, InterruptedException {
         if (untrustedHost) guard.check(url);
         String hostKey = url.getScheme() + "://" + url.getAuthority();
-        HostPolicy host = hosts.computeIfAbsent(hostKey,
-                h -> new HostPolicy(settings.perHostConcurrency(), settings.defaultHostRate(), settings.defaultHostBurst()));
+        // Hosts named by untrusted documents (PDSes, did:web) get the conservative default budget until they announce
+        // their own; the operator's relay and PLC directory are limited only by concurrency and their 429s.
+        HostPolicy host = hosts.computeIfAbsent(hostKey, h -> untrustedHost
+                ? new HostPolicy(settings.perHostConcurrency(), settings.defaultHostRate(), settings.defaultHostBurst())
+                : new HostPolicy(settings.trustedHostConcurrency(), Double.POSITIVE_INFINITY, Integer.MAX_VALUE));
         int failures = 0;
         int rateLimitWaits = 0;
         while (true) {
@@ -112,7 +127,7 @@ public final class XrpcClient implements AutoCloseable {
             try {
                 HttpResponse<InputStream> resp;
                 try {
-                    resp = http.send(request(url), HttpResponse.BodyHandlers.ofInputStream());
+                    resp = http.send(request(url, gzip), HttpResponse.BodyHandlers.ofInputStream());
                 } catch (HttpTimeoutException e) {
                     stats.request(hostKey, endpoint, 0);
                     failures = retryOrThrow(failures, XrpcException.transientFailure(0, "Timeout",
@@ -156,12 +171,16 @@ public final class XrpcClient implements AutoCloseable {
         return n;
     }
 
-    private HttpRequest request(URI url) {
+    /**
+     * Compression is asked for only for streamed bodies (CARs, large and very compressible); JSON pages are small,
+     * and inflating them costs more CPU than the transfer saves.
+     */
+    private HttpRequest request(URI url, boolean gzip) {
         var b = HttpRequest.newBuilder(url)
                 .timeout(settings.requestTimeout())
                 .header("User-Agent", userAgent)
-                .header("Accept-Encoding", "gzip")
                 .GET();
+        if (gzip) b.header("Accept-Encoding", "gzip");
         b.version(url.getScheme().equals("https") ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
         return b.build();
     }
