@@ -828,6 +828,9 @@ public final class SimNetwork implements AutoCloseable {
     /** Releases hanging requests and stops every host. */
     @Override
     public void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
         closed.countDown();
         for (SimHost h : hosts) {
             h.close();
