@@ -157,7 +157,14 @@ final class SimHost implements AutoCloseable {
         return path;
     }
 
-    private void exchange(HttpExchange ex) {
+    /** Thrown out of the handler so that HttpServer drops the connection mid-body. */
+    private static final class Truncated extends IOException {
+        Truncated() {
+            super("deliberately truncated");
+        }
+    }
+
+    private void exchange(HttpExchange ex) throws IOException {
         long arrived = System.currentTimeMillis();
         try (ex) {
             synchronized (pending) {
@@ -195,6 +202,8 @@ final class SimHost implements AutoCloseable {
             send(ex, resp);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Truncated e) {
+            throw e; // HttpServer closes the connection when a handler throws before the body is complete
         } catch (IOException | RuntimeException e) {
             // client went away, or a deliberate truncation: nothing to do
         }
@@ -329,7 +338,7 @@ final class SimHost implements AutoCloseable {
             case TRUNCATE -> {
                 out.write(body, 0, Math.max(1, body.length / 2));
                 out.flush();
-                // closing with bytes missing makes the server drop the connection
+                throw new Truncated();
             }
             case SLOW -> {
                 int pieces = 10;

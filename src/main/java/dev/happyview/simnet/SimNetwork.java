@@ -196,6 +196,11 @@ public final class SimNetwork implements AutoCloseable {
         return pds.get(repo(did).home).url();
     }
 
+    /** Collection → current record count of one repo. */
+    public Map<String, Integer> collectionsOf(String did) {
+        return repo(did).collectionCounts();
+    }
+
     /** The fault a repo carries, or null. */
     public Faults.Kind faultOf(String did) {
         SimRepo r = repo(did);
@@ -826,6 +831,9 @@ public final class SimNetwork implements AutoCloseable {
     /** Releases hanging requests and stops every host. */
     @Override
     public void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
         closed.countDown();
         for (SimHost h : hosts) {
             h.close();

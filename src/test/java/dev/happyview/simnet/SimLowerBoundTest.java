@@ -1,0 +1,69 @@
+package dev.happyview.simnet;
+
+import static dev.happyview.simnet.SimHttp.get;
+import static dev.happyview.simnet.SimHttp.q;
+import static dev.happyview.simnet.SimHttp.xrpc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SimLowerBoundTest {
+    static final String C = "app.bsky.feed.post";
+
+    @Test
+    void tinyScenarioMatchesHandCalculation() throws IOException {
+        // 2 repos × 250 records in one collection on one PDS, 10 ms latency, 3 points per 1 s window.
+        Scenario s = Scenario.builder().seed(1).repos(2).pdsHosts(1).collections(C).giants(2, 250).latencyMs(10)
+                .rateLimit(3, 1).build();
+        try (SimNetwork n = SimNetwork.start(s)) {
+            // listRecords: 250 records = ceil(250/100)+1 = 4 pages per repo; chain = (relay 1 + DID 1 + 4) × 10 = 60;
+            // host: Q = 8 → 3×10 + 1000 × floor(7/3) = 2030
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(2030);
+            // getRepo: chain = 3 × 10 = 30; host: Q = 2 → 30 + 1000 × floor(1/3) = 30
+            assertThat(n.lowerBoundMillis(Strategy.GET_REPO, Set.of(C))).isEqualTo(30);
+        }
+        try (SimNetwork n = SimNetwork.start(s.toBuilder().rateLimit(0, 300).build())) {
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(60);
+            assertThat(n.lowerBoundMillis(Strategy.GET_REPO, null)).isEqualTo(30);
+        }
+        // a permanently failing repo adds nothing
+        try (SimNetwork n = SimNetwork.start(Scenario.builder().seed(1).repos(3).pdsHosts(1).collections(C).giants(2, 250)
+                .latencyMs(10).rateLimit(3, 1).faults("not-found:1").build())) {
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(2030);
+        }
+    }
+
+    @Test
+    void aSequentialBackfillNeverBeatsTheBound() throws IOException {
+        try (SimNetwork n = SimNetwork.start(Scenario.builder().seed(2).repos(4).pdsHosts(2).collections(C).latencyMs(15).build())) {
+            long t0 = System.nanoTime();
+            int records = 0;
+            String cursor = null;
+            do {
+                JsonNode page = xrpc(n.relayUrl(), "com.atproto.sync.listReposByCollection", "collection=" + C
+                        + (cursor == null ? "" : "&cursor=" + cursor)).json();
+                for (JsonNode r : page.get("repos")) {
+                    String did = r.get("did").asText();
+                    String pds = get(n.plcUrl() + "/" + did).json().get("service").get(0).get("serviceEndpoint").asText();
+                    String c = null;
+                    while (true) {
+                        JsonNode recs = xrpc(pds, "com.atproto.repo.listRecords", "repo=" + q(did) + "&collection=" + C
+                                + "&limit=100" + (c == null ? "" : "&cursor=" + c)).json();
+                        if (recs.get("records").isEmpty()) {
+                            break;
+                        }
+                        records += recs.get("records").size();
+                        c = recs.get("cursor").asText();
+                    }
+                }
+                cursor = page.has("cursor") ? page.get("cursor").asText() : null;
+            } while (cursor != null);
+            long took = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(records).isEqualTo(n.groundTruth(Strategy.LIST_RECORDS, Set.of(C), null).size());
+            assertThat(took).isGreaterThanOrEqualTo(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C)));
+        }
+    }
+}
