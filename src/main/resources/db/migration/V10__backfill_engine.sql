@@ -22,6 +22,9 @@ ALTER TABLE backfill_jobs
 
 ALTER TABLE backfill_repos
     ADD COLUMN collections      text[]      NOT NULL DEFAULT '{}',
+    -- Bumped when discovery finds the repo under another collection, so a fetch that started before knows it
+    -- is out of date and the repo is fetched again for all its collections.
+    ADD COLUMN collections_version integer NOT NULL DEFAULT 0,
     ADD COLUMN record_count     integer     NOT NULL DEFAULT 0,
     ADD COLUMN attempts         integer     NOT NULL DEFAULT 0,
     ADD COLUMN last_error       text,

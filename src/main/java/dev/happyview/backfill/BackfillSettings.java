@@ -33,7 +33,8 @@ public record BackfillSettings(
         long lease = c.getLong(dev.happyview.config.Setting.BACKFILL_LEASE_SECONDS);
         return new BackfillSettings(c.getInt(dev.happyview.config.Setting.BACKFILL_CONCURRENCY), d.resolveConcurrency(),
                 d.claimBatch(), Duration.ofSeconds(lease), Duration.ofSeconds(Math.max(3, lease / 3)),
-                d.progressInterval(), c.getInt(dev.happyview.config.Setting.BACKFILL_MAX_ATTEMPTS), d.retryBase(),
+                d.progressInterval(), c.getInt(dev.happyview.config.Setting.BACKFILL_MAX_ATTEMPTS),
+                Duration.ofMillis(Math.round(c.getDouble(dev.happyview.config.Setting.BACKFILL_RETRY_SECONDS) * 1000)),
                 d.retryMax(), c.get(dev.happyview.config.Setting.BACKFILL_STRATEGY));
     }
 

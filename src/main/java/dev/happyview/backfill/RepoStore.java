@@ -24,11 +24,13 @@ final class RepoStore {
     }
 
     /** A repo this process holds a lease on. */
-    record Claim(UUID jobId, String did, RepoStatus status, String pdsEndpoint, List<String> collections, int attempts) {}
+    record Claim(UUID jobId, String did, RepoStatus status, String pdsEndpoint, List<String> collections, int attempts,
+            int collectionsVersion) {}
 
     /**
      * Inserts discovered DIDs for one collection, in the caller's transaction. A DID seen before under another
-     * collection gains that collection, so it is fetched once for all of them.
+     * collection gains that collection (so it is fetched once for all of them); if it was already fetched, it goes
+     * back to be fetched again for the new collection too, and a fetch in progress will see its version changed.
      */
     void insertDiscovered(Connection c, UUID jobId, Collection<String> dids, String collection) throws SQLException {
         if (dids.isEmpty()) return;
@@ -36,7 +38,9 @@ final class RepoStore {
                 INSERT INTO backfill_repos (job_id, did, collections)
                 SELECT ?, d, ARRAY[?]::text[] FROM unnest(?::text[]) AS d
                 ON CONFLICT (job_id, did) DO UPDATE
-                   SET collections = backfill_repos.collections || EXCLUDED.collections
+                   SET collections = backfill_repos.collections || EXCLUDED.collections,
+                       collections_version = backfill_repos.collections_version + 1,
+                       status = CASE WHEN backfill_repos.status = 'completed' THEN 'resolved' ELSE backfill_repos.status END
                  WHERE NOT backfill_repos.collections @> EXCLUDED.collections""")) {
             st.setObject(1, jobId);
             st.setString(2, collection);
@@ -61,7 +65,7 @@ final class RepoStore {
                                attempts = r.attempts + 1, updated_at = now()
                           FROM picked
                          WHERE r.job_id = ? AND r.did = picked.did
-                     RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts""")) {
+                     RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts, r.collections_version""")) {
             st.setObject(1, jobId);
             st.setInt(2, limit);
             st.setString(3, owner);
@@ -71,7 +75,7 @@ final class RepoStore {
             try (var rs = st.executeQuery()) {
                 while (rs.next()) {
                     claims.add(new Claim(jobId, rs.getString(1), RepoStatus.fromWire(rs.getString(2)), rs.getString(3),
-                            List.of((String[]) rs.getArray(4).getArray()), rs.getInt(5)));
+                            List.of((String[]) rs.getArray(4).getArray()), rs.getInt(5), rs.getInt(6)));
                 }
             }
             return claims;
@@ -95,11 +99,29 @@ final class RepoStore {
                 pdsEndpoint, jobId, did);
     }
 
-    void markCompleted(UUID jobId, String did, int records, String strategy) throws SQLException {
-        update("""
-                UPDATE backfill_repos SET status = 'completed', record_count = ?, fetch_strategy = ?, last_error = NULL,
-                       lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
-                 WHERE job_id = ? AND did = ?""", records, strategy, jobId, did);
+    /**
+     * Marks a fetched repo done, unless discovery added a collection to it meanwhile: then the lease is given back
+     * and the repo is fetched again. Returns whether it was marked completed.
+     */
+    boolean markCompleted(Claim claim, int records, String strategy) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                UPDATE backfill_repos
+                   SET status = CASE WHEN collections_version = ? THEN 'completed' ELSE status END,
+                       record_count = CASE WHEN collections_version = ? THEN ? ELSE record_count END,
+                       fetch_strategy = ?, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                       next_attempt_at = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ?
+             RETURNING status""")) {
+            st.setInt(1, claim.collectionsVersion());
+            st.setInt(2, claim.collectionsVersion());
+            st.setInt(3, records);
+            st.setString(4, strategy);
+            st.setObject(5, claim.jobId());
+            st.setString(6, claim.did());
+            try (var rs = st.executeQuery()) {
+                return rs.next() && rs.getString(1).equals("completed");
+            }
+        }
     }
 
     void markEnded(UUID jobId, String did, RepoStatus status, String reason) throws SQLException {

@@ -48,8 +48,7 @@ final class RepoTask {
                     : claim.collections().stream().filter(job.collections()::contains).toList();
             FetchStrategy strategy = strategies.forJob(job);
             int records = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
-            repos.markCompleted(job.id(), did, records, strategy.name());
-            completed.increment();
+            if (repos.markCompleted(claim, records, strategy.name())) completed.increment();
         } catch (RepoFetchException e) {
             recordFailure(job, claim, e.failure());
         } catch (CancelledException e) {

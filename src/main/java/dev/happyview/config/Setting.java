@@ -30,6 +30,8 @@ public enum Setting {
             "Requests per second to a host that does not announce RateLimit headers (burst 300: under 3000 per 5 min)."),
     BACKFILL_MAX_ATTEMPTS("BACKFILL_MAX_ATTEMPTS", "--backfill-max-attempts", "5",
             "Attempts per repo before a transient failure marks it failed."),
+    BACKFILL_RETRY_SECONDS("BACKFILL_RETRY_SECONDS", "--backfill-retry-seconds", "5",
+            "First retry delay of a repo after a transient failure; doubles per attempt up to 5 minutes."),
     BACKFILL_LEASE_SECONDS("BACKFILL_LEASE_SECONDS", "--backfill-lease-seconds", "60",
             "How long a repo claim lasts without renewal; a dead process's claims return after this."),
     MAX_REQUEST_BYTES("MAX_REQUEST_BYTES", "--max-request-bytes", "1048576", "Largest admin request body accepted (413 above).");
