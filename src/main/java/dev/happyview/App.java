@@ -6,6 +6,10 @@ import dev.happyview.api.Routes;
 import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
+import dev.happyview.backfill.BackfillFeed;
+import dev.happyview.dashboard.DashboardRoutes;
+import dev.happyview.metrics.BackfillGauges;
+import dev.happyview.metrics.Metrics;
 import dev.happyview.backfill.BackfillSettings;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.net.OutboundGuard;
@@ -30,6 +34,7 @@ public final class App implements AutoCloseable {
     private final Optional<String> generatedAdminKey;
     private XrpcClient xrpc;
     private Backfill backfill;
+    private Metrics metrics;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -45,6 +50,8 @@ public final class App implements AutoCloseable {
             db = Database.connect(jdbcUrl, config.getInt(Setting.DATABASE_MAX_CONNECTIONS));
             closeables.add(db);
 
+            metrics = new Metrics().jobsByStatus(BackfillGauges.jobsByStatus(db)).reposByState(BackfillGauges.reposByState(db));
+            closeables.add(metrics);
             var keys = new ApiKeyService(db);
             generatedAdminKey = keys.ensureBootstrapKey(config.get(Setting.ADMIN_API_KEY));
 
@@ -61,7 +68,11 @@ public final class App implements AutoCloseable {
                     () -> backfillLexicons(db), config.get(Setting.BACKFILL_MODE));
             closeables.add(backfill);
 
-            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), backfill.routes());
+            var feed = new BackfillFeed(backfill.service());
+            closeables.add(feed);
+            // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
+            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), feed, backfill.routes(),
+                    metrics, new DashboardRoutes());
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -85,6 +96,10 @@ public final class App implements AutoCloseable {
 
     public Backfill backfill() {
         return backfill;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     public XrpcClient xrpc() {
