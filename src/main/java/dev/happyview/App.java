@@ -14,6 +14,10 @@ import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.store.RecordWriter;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
+import dev.happyview.lexicon.LexiconRegistry;
+import dev.happyview.lexicon.LexiconRoutes;
+import dev.happyview.lexicon.LexiconService;
+import dev.happyview.records.RecordRoutes;
 import dev.happyview.store.Database;
 import dev.happyview.store.EmbeddedPostgresServer;
 import dev.happyview.store.JdbcUrls;
@@ -56,12 +60,17 @@ public final class App implements AutoCloseable {
             xrpc = new XrpcClient(clientSettings, new OutboundGuard(allowPrivate), Json.MAPPER, Main.version());
             closeables.add(xrpc);
             var resolver = new DidResolver(xrpc, config.get(Setting.PLC_URL));
+            var registry = new LexiconRegistry();
+            var lexicons = new LexiconService(db, registry);
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    BackfillSettings.from(config), collection -> isRecordLexicon(db, collection),
-                    () -> backfillLexicons(db), config.get(Setting.BACKFILL_MODE));
+                    BackfillSettings.from(config), registry::isRecordCollection,
+                    () -> registry.recordCollections(true), config.get(Setting.BACKFILL_MODE));
             closeables.add(backfill);
+            // Uploading a record lexicon with backfill on starts a job for its collection.
+            lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
-            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), backfill.routes());
+            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys),
+                    new LexiconRoutes(lexicons), backfill.routes(), new RecordRoutes(db, writer, backfill.service()));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -89,31 +98,6 @@ public final class App implements AutoCloseable {
 
     public XrpcClient xrpc() {
         return xrpc;
-    }
-
-    // Until the lexicon registry lands: read the lexicons table directly.
-    private static boolean isRecordLexicon(Database db, String nsid) {
-        try (var c = db.connection();
-                var st = c.prepareStatement("SELECT 1 FROM lexicons WHERE id = ? AND lexicon_type = 'record'")) {
-            st.setString(1, nsid);
-            try (var rs = st.executeQuery()) {
-                return rs.next();
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<String> backfillLexicons(Database db) {
-        try (var c = db.connection();
-                var st = c.prepareStatement("SELECT id FROM lexicons WHERE lexicon_type = 'record' AND backfill ORDER BY id");
-                var rs = st.executeQuery()) {
-            var ids = new ArrayList<String>();
-            while (rs.next()) ids.add(rs.getString(1));
-            return ids;
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public int port() {

@@ -21,12 +21,16 @@ class BackfillEngineTest {
                 .with(Setting.BACKFILL_STRATEGY, "list-records")); // the mini network serves no CARs
     }
 
-    static void uploadRecordLexicon(TestApp app, String nsid) throws Exception {
-        try (var c = app.app().database().connection(); var st = c.prepareStatement(
-                "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', true)")) {
-            st.setString(1, nsid);
-            st.executeUpdate();
-        }
+    /** A record lexicon uploaded through the API with backfill off, so the test decides when jobs run. */
+    static void uploadRecordLexicon(TestApp app, String nsid) {
+        var r = app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexiconUpload(nsid, false));
+        assertThat(r.status()).as(r.body()).isIn(200, 201);
+    }
+
+    static String lexiconUpload(String nsid, boolean backfill) {
+        return """
+                {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
+                 "record":{"type":"object","properties":{}}}}},"backfill":%s}""".formatted(nsid, backfill);
     }
 
     static Map<String, String> indexed(TestApp app) throws Exception {
@@ -137,7 +141,7 @@ class BackfillEngineTest {
     }
 
     @Test
-    void aDidJobSkipsTheRelayAndAnInvalidRequestNamesTheField() throws Exception {
+    void aDidAndCollectionJobSkipsTheRelayAndAnInvalidRequestNamesTheField() throws Exception {
         try (var net = new MiniNetwork(COLLECTION, 5, 20); var app = app(net)) {
             uploadRecordLexicon(app, COLLECTION);
             String did = net.repos.keySet().iterator().next();
@@ -147,7 +151,8 @@ class BackfillEngineTest {
             var unknown = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"com.example.nothing\"}");
             assertThat(unknown.status()).isEqualTo(400);
             assertThat(unknown.json().get("message").asText()).contains("collection");
-            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"" + did + "\"}").json().get("id").asText();
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY,
+                    "{\"did\":\"" + did + "\",\"collection\":\"" + COLLECTION + "\"}").json().get("id").asText();
             JsonNode job = awaitEnd(app, id);
             assertThat(job.get("status").asText()).isEqualTo("completed");
             assertThat(job.get("total_repos").asInt()).isEqualTo(1);
