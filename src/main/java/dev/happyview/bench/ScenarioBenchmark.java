@@ -75,6 +75,9 @@ final class ScenarioBenchmark {
     }
 
     int run(String name) throws Exception {
+        // A short unmeasured run first, so the JIT has compiled the hot paths before anything is timed.
+        out.println("warm-up run (not measured)...");
+        runOnce(new Scenario("warm-up", args(300, 8, 0, "0/300", "0/0", POSTS), List.of(POSTS)), strategy);
         List<String> names = name.equals("all") ? List.of("db-bound", "seed", "skewed", "mixed") : List.of(name);
         for (String n : names) {
             Scenario s = SCENARIOS.get(n);
