@@ -1,6 +1,7 @@
 package dev.happyview.records;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.QueryParams;
 import dev.happyview.api.Routes;
 import dev.happyview.auth.Permission;
 import dev.happyview.backfill.BackfillService;
@@ -40,7 +41,7 @@ public final class RecordRoutes implements Routes.Module {
             String did = blankToNull(ctx.queryParam("did"));
             if (collection != null && !Nsid.isValid(collection)) throw ApiException.badRequest("parameter 'collection' is not a valid NSID");
             if (did != null && !Did.isValid(did)) throw ApiException.badRequest("parameter 'did' is not a valid DID");
-            int limit = limit(ctx);
+            int limit = QueryParams.limit(ctx, 50, 1000);
             var page = queries.page(collection, did, decodeCursor(ctx.queryParam("cursor")), limit);
             String next = page.size() == limit ? encodeCursor(page.getLast().uri()) : null;
             ctx.json(new RecordPage(page, next));
@@ -71,18 +72,6 @@ public final class RecordRoutes implements Routes.Module {
             throw ApiException.badRequest("parameter 'uri' must be the AT-URI of a record");
         }
         return uri;
-    }
-
-    private static int limit(Context ctx) {
-        String s = ctx.queryParam("limit");
-        if (s == null || s.isBlank()) return 50;
-        try {
-            int n = Integer.parseInt(s.strip());
-            if (n < 1 || n > 1000) throw new NumberFormatException();
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("parameter 'limit' must be an integer from 1 to 1000");
-        }
     }
 
     private static String encodeCursor(String uri) {
