@@ -28,6 +28,7 @@ public final class BackfillEngine implements AutoCloseable {
     private final BackfillSettings settings;
     private final String owner;
     private final Semaphore repoSlots;
+    private final Semaphore resolveSlots;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -43,6 +44,7 @@ public final class BackfillEngine implements AutoCloseable {
         this.settings = settings;
         this.owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.repoSlots = new Semaphore(settings.repoConcurrency(), true);
+        this.resolveSlots = new Semaphore(settings.resolveConcurrency(), true);
     }
 
     void start() {
@@ -107,16 +109,14 @@ public final class BackfillEngine implements AutoCloseable {
         }
     }
 
-    int freeRepoSlots() {
-        return repoSlots.availablePermits();
+    /** Repo fetches in flight, across all jobs. */
+    Semaphore repoSlots() {
+        return repoSlots;
     }
 
-    void acquireRepoSlot() {
-        repoSlots.acquireUninterruptibly();
-    }
-
-    void releaseRepoSlot() {
-        repoSlots.release();
+    /** DID resolutions in flight, across all jobs: resolution runs ahead of fetching in its own pool. */
+    Semaphore resolveSlots() {
+        return resolveSlots;
     }
 
     JobStore jobs() {

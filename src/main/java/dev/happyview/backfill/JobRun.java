@@ -3,6 +3,7 @@ package dev.happyview.backfill;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,22 +124,31 @@ final class JobRun implements Runnable {
         });
     }
 
+    /** Starts resolutions of pending repos and fetches of resolved ones, each within its engine-wide pool. */
     private int claimAndStart(BackfillJob job) throws Exception {
-        int free = engine.freeRepoSlots();
+        int started = claim(job, RepoStatus.PENDING, engine.resolveSlots(), (claim) -> engine.repoTask().resolve(job, claim));
+        started += claim(job, RepoStatus.RESOLVED, engine.repoSlots(),
+                (claim) -> engine.repoTask().fetch(job, claim, () -> stopping || cancelling));
+        return started;
+    }
+
+    private int claim(BackfillJob job, RepoStatus state, Semaphore slots, java.util.function.Consumer<RepoStore.Claim> work)
+            throws Exception {
+        int free = slots.availablePermits();
         // Claim in batches: one query per freed slot would make this loop the bottleneck of the whole job.
         int batch = Math.min(engine.settings().claimBatch(), Math.max(1, engine.settings().repoConcurrency() / 8));
         if (free <= 0 || (free < batch && inFlight.get() > 0)) return 0;
-        List<RepoStore.Claim> claims = engine.repos().claim(jobId, engine.owner(),
+        List<RepoStore.Claim> claims = engine.repos().claim(jobId, state, engine.owner(),
                 Math.min(free, engine.settings().claimBatch()), engine.settings().repoLease());
         for (RepoStore.Claim claim : claims) {
-            engine.acquireRepoSlot();
+            slots.acquireUninterruptibly();
             inFlight.incrementAndGet();
-            Thread.ofVirtual().name("repo-" + claim.did()).start(() -> {
+            Thread.ofVirtual().name(state.wire() + "-" + claim.did()).start(() -> {
                 try {
-                    engine.repoTask().run(job, claim, () -> stopping || cancelling);
+                    work.accept(claim);
                 } finally {
                     inFlight.decrementAndGet();
-                    engine.releaseRepoSlot();
+                    slots.release();
                     engine.signal();
                 }
             });

@@ -49,14 +49,15 @@ final class RepoStore {
         }
     }
 
-    List<Claim> claim(UUID jobId, String owner, int limit, Duration lease) throws SQLException {
+    /** Claims up to {@code limit} repos of the job in one state ({@code pending} to resolve, {@code resolved} to fetch). */
+    List<Claim> claim(UUID jobId, RepoStatus state, String owner, int limit, Duration lease) throws SQLException {
         try (var c = db.connection();
                 // MATERIALIZED: the pick must run exactly once; as a plain subquery the planner may rescan it
                 // and each rescan with SKIP LOCKED picks new rows, blowing through the LIMIT.
                 var st = c.prepareStatement("""
                         WITH picked AS MATERIALIZED (
                             SELECT did FROM backfill_repos
-                             WHERE job_id = ? AND status IN ('pending', 'resolved')
+                             WHERE job_id = ? AND status = ?
                                AND (next_attempt_at IS NULL OR next_attempt_at <= now())
                                AND (lease_expires_at IS NULL OR lease_expires_at < now())
                              LIMIT ? FOR UPDATE SKIP LOCKED)
@@ -67,10 +68,11 @@ final class RepoStore {
                          WHERE r.job_id = ? AND r.did = picked.did
                      RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts, r.collections_version""")) {
             st.setObject(1, jobId);
-            st.setInt(2, limit);
-            st.setString(3, owner);
-            st.setDouble(4, lease.toMillis() / 1000.0);
-            st.setObject(5, jobId);
+            st.setString(2, state.wire());
+            st.setInt(3, limit);
+            st.setString(4, owner);
+            st.setDouble(5, lease.toMillis() / 1000.0);
+            st.setObject(6, jobId);
             var claims = new ArrayList<Claim>();
             try (var rs = st.executeQuery()) {
                 while (rs.next()) {
@@ -94,9 +96,12 @@ final class RepoStore {
         }
     }
 
+    /** Records the PDS and hands the repo on to the fetchers (lease given back, attempts start over). */
     void markResolved(UUID jobId, String did, String pdsEndpoint) throws SQLException {
-        update("UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, updated_at = now() WHERE job_id = ? AND did = ?",
-                pdsEndpoint, jobId, did);
+        update("""
+                UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, attempts = 0, last_error = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ?""", pdsEndpoint, jobId, did);
     }
 
     /**

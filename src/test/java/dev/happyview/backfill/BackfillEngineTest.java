@@ -183,4 +183,39 @@ class BackfillEngineTest {
             assertThat(indexed(app)).isEqualTo(net.groundTruth());
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"discovering_repos", "resolving_pds", "fetching_records"})
+    void aJobCancelledInAnyStageEndsCancelledInThatStage(String stage) throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 2500, 2); var app = app(net)) {
+            switch (stage) {
+                case "discovering_repos" -> net.relayLatencyMillis = 1500; // three slow relay pages
+                case "resolving_pds" -> net.plcLatencyMillis = 400;
+                default -> net.pdsLatencyMillis = 400;
+            }
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                    app.get("/admin/backfill/" + id, TestApp.ADMIN_KEY).json().get("stage").asText().equals(stage));
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("cancelled");
+            assertThat(job.get("stage").asText()).isEqualTo(stage);
+            assertThat(job.get("completed_at").isNull()).isFalse();
+        }
+    }
+
+    @Test
+    void aJobCancelledRightAfterCreationNeverFetches() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 50, 5); var app = app(net)) {
+            net.relayLatencyMillis = 500;
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+            assertThat(awaitEnd(app, id).get("status").asText()).isEqualTo("cancelled");
+            assertThat(net.pds.requests()).isEmpty();
+        }
+    }
 }
