@@ -18,6 +18,10 @@ import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
 import dev.happyview.records.RecordRoutes;
+import dev.happyview.tap.TapChannelConsumer;
+import dev.happyview.tap.TapClient;
+import dev.happyview.tap.TapHandoff;
+import dev.happyview.tap.TapStatsRoutes;
 import dev.happyview.store.Database;
 import dev.happyview.store.EmbeddedPostgresServer;
 import dev.happyview.store.JdbcUrls;
@@ -34,6 +38,7 @@ public final class App implements AutoCloseable {
     private final Optional<String> generatedAdminKey;
     private XrpcClient xrpc;
     private Backfill backfill;
+    private TapChannelConsumer tapConsumer;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -62,15 +67,30 @@ public final class App implements AutoCloseable {
             var resolver = new DidResolver(xrpc, config.get(Setting.PLC_URL));
             var registry = new LexiconRegistry();
             var lexicons = new LexiconService(db, registry);
+            var modules = new ArrayList<Routes.Module>();
+            String mode = config.get(Setting.BACKFILL_MODE);
+            TapHandoff handoff = null;
+            if (mode.equals("tap")) {
+                // Tap fetches; we hand repos over and index what its channel delivers.
+                var tap = new TapClient(config.get(Setting.TAP_URL), config.get(Setting.TAP_ADMIN_PASSWORD));
+                handoff = new TapHandoff(tap);
+                var consumer = new TapChannelConsumer(tap, db, writer, registry::isRecordCollection);
+                consumer.start();
+                tapConsumer = consumer;
+                closeables.add(consumer);
+                modules.add(new TapStatsRoutes(tap, consumer));
+            } else if (!mode.equals("direct")) {
+                throw new IllegalArgumentException("BACKFILL_MODE must be direct or tap, got '" + mode + "'");
+            }
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
                     BackfillSettings.from(config), registry::isRecordCollection,
-                    () -> registry.recordCollections(true), config.get(Setting.BACKFILL_MODE));
+                    () -> registry.recordCollections(true), mode, handoff);
             closeables.add(backfill);
             // Uploading a record lexicon with backfill on starts a job for its collection.
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
-            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys),
-                    new LexiconRoutes(lexicons), backfill.routes(), new RecordRoutes(db, writer, backfill.service()));
+            modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
+                    backfill.routes(), new RecordRoutes(db, writer, backfill.service())));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -94,6 +114,11 @@ public final class App implements AutoCloseable {
 
     public Backfill backfill() {
         return backfill;
+    }
+
+    /** The Tap channel consumer in Tap mode, else null. */
+    public TapChannelConsumer tapConsumer() {
+        return tapConsumer;
     }
 
     public XrpcClient xrpc() {

@@ -26,6 +26,7 @@ public final class BackfillEngine implements AutoCloseable {
     private final Discovery discovery;
     private final RepoTask repoTask;
     private final BackfillSettings settings;
+    private final dev.happyview.tap.TapHandoff tap;
     private final String owner;
     private final Semaphore repoSlots;
     private final Semaphore resolveSlots;
@@ -36,7 +37,9 @@ public final class BackfillEngine implements AutoCloseable {
     private Thread scheduler;
     private Thread leaseKeeper;
 
-    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings) {
+    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings,
+            dev.happyview.tap.TapHandoff tap) {
+        this.tap = tap;
         this.jobs = jobs;
         this.repos = repos;
         this.discovery = discovery;
@@ -137,6 +140,11 @@ public final class BackfillEngine implements AutoCloseable {
 
     BackfillSettings settings() {
         return settings;
+    }
+
+    /** The Tap hand-off in Tap mode, else null. */
+    dev.happyview.tap.TapHandoff tap() {
+        return tap;
     }
 
     String owner() {

@@ -23,7 +23,7 @@ final class JobRun implements Runnable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean cancelling;
-    private volatile String discoveryError;
+    private volatile String fatalError;
     private Thread discoveryThread;
     private boolean coordinator;
     private long lastLeaseCheck;
@@ -95,8 +95,8 @@ final class JobRun implements Runnable {
                 job = null;
                 continue;
             }
-            if (discoveryError != null) {
-                if (coordinator) fail(job, discoveryError);
+            if (fatalError != null) {
+                if (coordinator) fail(job, fatalError);
                 return;
             }
             if (coordinator && !job.discoveryDone() && (discoveryThread == null || !discoveryThread.isAlive())) {
@@ -116,7 +116,7 @@ final class JobRun implements Runnable {
             try {
                 engine.discovery().run(job, () -> !stopping && coordinator, engine::signal);
             } catch (DiscoveryException e) {
-                discoveryError = e.getMessage();
+                fatalError = e.getMessage();
             } catch (Exception e) {
                 log.warn("job {}: discovery interrupted: {}", jobId, e.toString());
             }
@@ -126,6 +126,7 @@ final class JobRun implements Runnable {
 
     /** Starts resolutions of pending repos and fetches of resolved ones, each within its engine-wide pool. */
     private int claimAndStart(BackfillJob job) throws Exception {
+        if (job.mode().equals("tap")) return handOff(job);
         int started = claim(job, RepoStatus.PENDING, engine.resolveSlots(), (claim) -> engine.repoTask().resolve(job, claim));
         started += claim(job, RepoStatus.RESOLVED, engine.repoSlots(),
                 (claim) -> engine.repoTask().fetch(job, claim, () -> stopping || cancelling));
@@ -156,6 +157,29 @@ final class JobRun implements Runnable {
         return claims.size();
     }
 
+    /**
+     * Tap mode: Tap resolves and fetches, so discovered repos go straight to it in batches of up to 1000. Transient
+     * failures are retried three times with backoff; a rejected password or a Tap that stays down fails the job.
+     */
+    private int handOff(BackfillJob job) throws Exception {
+        if (engine.tap() == null) {
+            fatalError = "the service is not in Tap mode (BACKFILL_MODE=direct)";
+            return 0;
+        }
+        List<RepoStore.Claim> claims = engine.repos().claim(jobId, RepoStatus.PENDING, engine.owner(),
+                dev.happyview.tap.TapHandoff.BATCH, engine.settings().repoLease());
+        if (claims.isEmpty()) return 0;
+        List<String> dids = claims.stream().map(RepoStore.Claim::did).toList();
+        try {
+            engine.tap().handOff(dids, job.refetch());
+            engine.repos().markHandedOff(jobId, dids);
+        } catch (dev.happyview.tap.TapException e) {
+            engine.repos().release(jobId, engine.owner());
+            fatalError = "Tap hand-off failed: " + e.getMessage();
+        }
+        return claims.size();
+    }
+
     /** Refreshes counters and stage; ends the job when nothing is left. Returns true when the job ended. */
     private boolean refreshProgress(BackfillJob job) throws Exception {
         long now = System.nanoTime();
@@ -174,7 +198,7 @@ final class JobRun implements Runnable {
             if (ended) log.info("job {} completed: {} repos, {} records", jobId, p.total(), p.records());
             return ended;
         }
-        engine.jobs().saveProgress(jobId, p, stageOf(discovered, p), recordsPerSecond, reposPerSecond);
+        engine.jobs().saveProgress(jobId, p, stageOf(job, discovered, p), recordsPerSecond, reposPerSecond);
         return false;
     }
 
@@ -183,7 +207,7 @@ final class JobRun implements Runnable {
         engine.repos().release(jobId, engine.owner());
         if (!coordinator || engine.repos().hasLiveLeases(jobId)) return !coordinator;
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job.discoveryDone(), p), p, "cancelled by user",
+        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job, job.discoveryDone(), p), p, "cancelled by user",
                 JobStatus.CANCELLING);
         log.info("job {} cancelled", jobId);
         return true;
@@ -193,13 +217,15 @@ final class JobRun implements Runnable {
         stopping = true;
         awaitTasks(Duration.ofSeconds(30));
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job.discoveryDone(), p), p, error, JobStatus.RUNNING,
+        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job, job.discoveryDone(), p), p, error, JobStatus.RUNNING,
                 JobStatus.PENDING);
         log.warn("job {} failed: {}", jobId, error);
     }
 
-    static JobStage stageOf(boolean discoveryDone, JobStore.Progress p) {
+    /** In Tap mode the hand-off is reported as {@code fetching_records}: Tap resolves and fetches. */
+    static JobStage stageOf(BackfillJob job, boolean discoveryDone, JobStore.Progress p) {
         if (!discoveryDone) return JobStage.DISCOVERING_REPOS;
+        if (job.mode().equals("tap")) return p.unfetched() > 0 ? JobStage.FETCHING_RECORDS : JobStage.COMPLETED;
         if (p.pending() > 0) return JobStage.RESOLVING_PDS;
         if (p.unfetched() > 0) return JobStage.FETCHING_RECORDS;
         return JobStage.COMPLETED;

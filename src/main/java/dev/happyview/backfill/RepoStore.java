@@ -129,6 +129,17 @@ final class RepoStore {
         }
     }
 
+    void markHandedOff(UUID jobId, List<String> dids) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                UPDATE backfill_repos SET status = 'handed_off', lease_owner = NULL, lease_expires_at = NULL,
+                       last_error = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ANY (?::text[])""")) {
+            st.setObject(1, jobId);
+            st.setArray(2, c.createArrayOf("text", dids.toArray()));
+            st.executeUpdate();
+        }
+    }
+
     void markEnded(UUID jobId, String did, RepoStatus status, String reason) throws SQLException {
         update("""
                 UPDATE backfill_repos SET status = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
