@@ -45,6 +45,7 @@ public final class TapChannelConsumer implements AutoCloseable {
     private final Predicate<String> isRecordCollection;
     private final HttpClient http = HttpClient.newHttpClient();
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>(10_000);
+    private final BlockingQueue<Long> acks = new LinkedBlockingQueue<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
     private volatile State state = State.DISCONNECTED;
@@ -56,6 +57,7 @@ public final class TapChannelConsumer implements AutoCloseable {
     private volatile boolean running;
     private Thread connector;
     private Thread processor;
+    private Thread acker;
 
     public TapChannelConsumer(TapClient tap, Database db, RecordWriter writer, Predicate<String> isRecordCollection) {
         this.tap = tap;
@@ -68,6 +70,7 @@ public final class TapChannelConsumer implements AutoCloseable {
         running = true;
         connector = Thread.ofPlatform().daemon().name("tap-connector").start(this::connectLoop);
         processor = Thread.ofPlatform().daemon().name("tap-processor").start(this::processLoop);
+        acker = Thread.ofPlatform().daemon().name("tap-acker").start(this::ackLoop);
     }
 
     /** What the stats endpoint shows. */
@@ -254,17 +257,27 @@ public final class TapChannelConsumer implements AutoCloseable {
         }
     }
 
-    /** Sent one at a time (the JDK socket allows one outstanding send); a lost ack only means a redelivery. */
+    /** Queues the acknowledgements of committed events; the ack thread sends them while the next batch is written. */
     private void acknowledge(List<TapEvent> events) {
-        WebSocket ws = socket;
-        if (ws == null) return;
-        try {
-            for (TapEvent e : events) {
-                if (e.id() < 0) continue;
-                ws.sendText("{\"type\":\"ack\",\"id\":" + e.id() + "}", true).get(10, TimeUnit.SECONDS);
+        for (TapEvent e : events) {
+            if (e.id() >= 0) acks.add(e.id());
+        }
+    }
+
+    /** Sends acks one at a time (the JDK socket allows one outstanding send); a lost ack only means a redelivery. */
+    private void ackLoop() {
+        while (running || !acks.isEmpty()) {
+            try {
+                Long id = acks.poll(100, TimeUnit.MILLISECONDS);
+                if (id == null) continue;
+                WebSocket ws = socket;
+                if (ws == null) continue;
+                ws.sendText("{\"type\":\"ack\",\"id\":" + id + "}", true).get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                lastError = "acknowledging: " + e;
             }
-        } catch (Exception e) {
-            lastError = "acknowledging: " + e;
         }
     }
 
@@ -282,6 +295,7 @@ public final class TapChannelConsumer implements AutoCloseable {
         state = State.STOPPED;
         dropConnection();
         if (connector != null) connector.interrupt();
+        if (acker != null) acker.interrupt();
         try {
             if (processor != null) processor.join(5000);
         } catch (InterruptedException e) {
