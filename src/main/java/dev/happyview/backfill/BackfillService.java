@@ -120,7 +120,8 @@ public final class BackfillService {
         return new CancelResult(id, JobStatus.CANCELLING);
     }
 
-    public List<Object[]> countsByStatus() throws SQLException {
+    /** Job counts by status, for {@code /admin/stats}. */
+    public java.util.Map<String, Long> countsByStatus() throws SQLException {
         return jobs.countsByStatus();
     }
 

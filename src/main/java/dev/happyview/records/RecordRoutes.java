@@ -13,7 +13,6 @@ import dev.happyview.store.RecordWriter;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,8 +56,7 @@ public final class RecordRoutes implements Routes.Module {
         });
         routes.get("/admin/stats", Permission.STATS_READ, (ctx, caller) -> {
             Map<String, Long> byCollection = queries.countsByCollection();
-            var jobs = new LinkedHashMap<String, Long>();
-            for (Object[] row : backfill.countsByStatus()) jobs.put((String) row[0], (Long) row[1]);
+            Map<String, Long> jobs = backfill.countsByStatus();
             ctx.json(Map.of(
                     "records", Map.of("total", byCollection.values().stream().mapToLong(Long::longValue).sum(),
                             "by_collection", byCollection),
