@@ -31,6 +31,8 @@ public final class BackfillEngine implements AutoCloseable {
     private final Semaphore repoSlots;
     private final Semaphore resolveSlots;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
+    /** Repos each job has in flight in this process: the only leases the lease keeper renews. */
+    private final Map<UUID, java.util.Set<String>> working = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile boolean closing;
@@ -78,13 +80,20 @@ public final class BackfillEngine implements AutoCloseable {
         while (!closing) {
             try {
                 Thread.sleep(every);
-                repos.renewLeases(owner, settings.repoLease());
+                for (var e : working.entrySet()) {
+                    repos.renewLeases(owner, e.getKey(), java.util.List.copyOf(e.getValue()), settings.repoLease());
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
                 log.warn("could not renew repo leases: {}", e.toString());
             }
         }
+    }
+
+    /** The set of repos of a job this process is working on; tasks add themselves and remove themselves. */
+    java.util.Set<String> working(UUID jobId) {
+        return working.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet());
     }
 
     void runEnded(JobRun run) {

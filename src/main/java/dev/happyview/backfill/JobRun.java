@@ -141,13 +141,16 @@ final class JobRun implements Runnable {
         if (free <= 0 || (free < batch && inFlight.get() > 0)) return 0;
         List<RepoStore.Claim> claims = engine.repos().claim(jobId, state, engine.owner(),
                 Math.min(free, engine.settings().claimBatch()), engine.settings().repoLease());
+        var working = engine.working(jobId);
         for (RepoStore.Claim claim : claims) {
             slots.acquireUninterruptibly();
             inFlight.incrementAndGet();
+            working.add(claim.did());
             Thread.ofVirtual().name(state.wire() + "-" + claim.did()).start(() -> {
                 try {
                     work.accept(claim);
                 } finally {
+                    working.remove(claim.did());
                     inFlight.decrementAndGet();
                     slots.release();
                     engine.signal();

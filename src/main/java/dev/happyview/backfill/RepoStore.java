@@ -84,14 +84,21 @@ final class RepoStore {
         }
     }
 
-    /** Extends every lease this owner holds; called periodically while work is in flight. */
-    void renewLeases(String owner, Duration lease) throws SQLException {
+    /**
+     * Extends this owner's leases on the repos it is working on right now. Only those: a claim whose task died with
+     * the database must expire, not be kept alive forever by its own process.
+     */
+    void renewLeases(String owner, UUID jobId, Collection<String> dids, Duration lease) throws SQLException {
+        if (dids.isEmpty()) return;
         try (var c = db.connection();
                 var st = c.prepareStatement("""
                         UPDATE backfill_repos SET lease_expires_at = now() + make_interval(secs => ?)
-                         WHERE lease_owner = ? AND lease_expires_at IS NOT NULL AND status IN ('pending', 'resolved')""")) {
+                         WHERE job_id = ? AND lease_owner = ? AND did = ANY (?::text[])
+                           AND status IN ('pending', 'resolved')""")) {
             st.setDouble(1, lease.toMillis() / 1000.0);
-            st.setString(2, owner);
+            st.setObject(2, jobId);
+            st.setString(3, owner);
+            st.setArray(4, c.createArrayOf("text", dids.toArray()));
             st.executeUpdate();
         }
     }
