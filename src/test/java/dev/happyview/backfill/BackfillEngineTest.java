@@ -218,4 +218,27 @@ class BackfillEngineTest {
             assertThat(net.pds.requests()).isEmpty();
         }
     }
+
+    @Test
+    void aDidOnlyJobRefetchesThatRepoForEveryEligibleCollection() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 6, 40); var app = app(net)) {
+            var upload = app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexiconUpload(COLLECTION, true));
+            assertThat(upload.status()).isEqualTo(201);
+            String auto = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json().get(0).get("id").asText();
+            awaitEnd(app, auto);
+            String did = net.repos.keySet().iterator().next();
+            try (var c = app.app().database().connection(); var st = c.prepareStatement("DELETE FROM records WHERE did = ?")) {
+                st.setString(1, did);
+                assertThat(st.executeUpdate()).isEqualTo(40);
+            }
+            long relayCalls = net.relay.requests().size();
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"" + did + "\"}").json().get("id").asText();
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            assertThat(job.get("collections").get(0).asText()).isEqualTo(COLLECTION);
+            assertThat(job.get("total_records").asInt()).isEqualTo(40);
+            assertThat(indexed(app)).isEqualTo(net.groundTruth());
+            assertThat(net.relay.requests()).as("a DID job does not ask the relay").hasSize((int) relayCalls);
+        }
+    }
 }
