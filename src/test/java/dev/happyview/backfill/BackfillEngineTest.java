@@ -28,18 +28,11 @@ class BackfillEngineTest {
     }
 
     static String lexiconUpload(String nsid, boolean backfill) {
-        return """
-                {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
-                 "record":{"type":"object","properties":{}}}}},"backfill":%s}""".formatted(nsid, backfill);
+        return TestApp.recordLexiconUpload(nsid, backfill);
     }
 
-    static Map<String, String> indexed(TestApp app) throws Exception {
-        var rows = new HashMap<String, String>();
-        try (var c = app.app().database().connection(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT uri, cid FROM records")) {
-            while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-        }
-        return rows;
+    static Map<String, String> indexed(TestApp app) {
+        return app.indexedRecords();
     }
 
     static JsonNode awaitEnd(TestApp app, String id) {

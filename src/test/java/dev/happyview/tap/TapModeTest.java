@@ -11,9 +11,7 @@ import dev.happyview.simnet.SimNetwork;
 import dev.happyview.simnet.TapSimulator;
 import dev.happyview.testing.TestApp;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -29,18 +27,7 @@ class TapModeTest {
     }
 
     static String lexicon(boolean backfill) {
-        return """
-                {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
-                 "record":{"type":"object","properties":{}}}}},"backfill":%s}""".formatted(POSTS, backfill);
-    }
-
-    static Map<String, String> indexed(TestApp app) throws Exception {
-        var rows = new HashMap<String, String>();
-        try (var c = app.app().database().connection(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT uri, cid FROM records")) {
-            while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-        }
-        return rows;
+        return TestApp.recordLexiconUpload(POSTS, backfill);
     }
 
     static String cidInDb(TestApp app, String uri) {
@@ -56,7 +43,7 @@ class TapModeTest {
 
     static void awaitIndex(TestApp app, SimNetwork net, TapSimulator tap) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-                tap.outboxSize() == 0 && indexed(app).equals(net.groundTruth(Set.of(POSTS), null).records()));
+                tap.outboxSize() == 0 && app.indexedRecords().equals(net.groundTruth(Set.of(POSTS), null).records()));
     }
 
     @Test
