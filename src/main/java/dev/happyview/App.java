@@ -17,6 +17,7 @@ import dev.happyview.config.Setting;
 import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
+import dev.happyview.metrics.Metrics;
 import dev.happyview.records.RecordRoutes;
 import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
@@ -89,8 +90,18 @@ public final class App implements AutoCloseable {
             // Uploading a record lexicon with backfill on starts a job for its collection.
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
+            var metrics = new Metrics();
+            writer.observeBatches(metrics::dbBatch);
+            metrics.recordsWritten(writer::rowsWritten);
+            metrics.httpClient(xrpc.stats());
+            var service = backfill.service();
+            metrics.backfill(() -> unchecked(service::countsByStatus), () -> unchecked(service::repoCountsByState));
+            if (tapConsumer != null) {
+                var consumer = tapConsumer;
+                metrics.tap(() -> consumer.status().eventsApplied(), () -> consumer.status().deadLetters());
+            }
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
-                    backfill.routes(), new RecordRoutes(db, writer, backfill.service())));
+                    backfill.routes(), new RecordRoutes(db, writer, backfill.service()), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -123,6 +134,18 @@ public final class App implements AutoCloseable {
 
     public XrpcClient xrpc() {
         return xrpc;
+    }
+
+    private interface SqlSupplier<T> {
+        T get() throws java.sql.SQLException;
+    }
+
+    private static <T> T unchecked(SqlSupplier<T> s) {
+        try {
+            return s.get();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public int port() {

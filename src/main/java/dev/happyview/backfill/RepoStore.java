@@ -168,6 +168,15 @@ final class RepoStore {
                  WHERE job_id = ? AND lease_owner = ? AND status IN ('pending', 'resolved')""", jobId, owner);
     }
 
+    java.util.Map<String, Long> countsByState() throws SQLException {
+        try (var c = db.connection(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT status, count(*) FROM backfill_repos GROUP BY status ORDER BY status")) {
+            var counts = new java.util.LinkedHashMap<String, Long>();
+            while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
+            return counts;
+        }
+    }
+
     /** True while any process holds a live lease on one of the job's repos. */
     boolean hasLiveLeases(UUID jobId) throws SQLException {
         try (var c = db.connection();

@@ -1,0 +1,113 @@
+package dev.happyview.metrics;
+
+import dev.happyview.api.Routes;
+import dev.happyview.protocol.xrpc.ClientStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The Prometheus registry and the service's meters ({@code happyview_*}, listed in docs/metrics.md). Components
+ * report through the small typed methods here, so meter names live in one place. {@code GET /metrics} is public,
+ * like most exporters: expose the port only to the scraper's network.
+ */
+public final class Metrics implements Routes.Module {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer dbBatch;
+    private final Set<String> hostMeters = ConcurrentHashMap.newKeySet();
+    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Micrometer holds function meters' state objects weakly; these suppliers must live as long as the registry. */
+    private final java.util.List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ClientStats clientStats;
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new VirtualThreadMetrics().bindTo(registry);
+        dbBatch = Timer.builder("happyview_db_batch").description("Record writer batches").register(registry);
+    }
+
+    /** A record batch written in {@code d}. */
+    public void dbBatch(Duration d) {
+        dbBatch.record(d);
+    }
+
+    /** Jobs by status and repos by state, read at scrape time. */
+    public void backfill(Supplier<Map<String, Long>> jobsByStatus, Supplier<Map<String, Long>> reposByState) {
+        multiGauge("happyview_backfill_jobs", "status", jobsByStatus);
+        multiGauge("happyview_backfill_repos", "state", reposByState);
+    }
+
+    /** Records written, read from the writer's counter at scrape time. */
+    public void recordsWritten(Supplier<Long> total) {
+        keepAlive.add(total);
+        FunctionCounter.builder("happyview_records_written", total, s -> s.get()).register(registry);
+    }
+
+    /** Outbound requests per host and status, 429s and time spent waiting for hosts. */
+    public void httpClient(ClientStats stats) {
+        this.clientStats = stats;
+        FunctionCounter.builder("happyview_http_client_rate_limited", stats, ClientStats::rateLimited).register(registry);
+        FunctionCounter.builder("happyview_http_client_wait_seconds", stats, s -> s.rateLimitWaitMillis() / 1000.0)
+                .register(registry);
+    }
+
+    /** Tap consumer progress. */
+    public void tap(Supplier<Long> eventsApplied, Supplier<Long> deadLetters) {
+        keepAlive.add(eventsApplied);
+        keepAlive.add(deadLetters);
+        FunctionCounter.builder("happyview_tap_events_applied", eventsApplied, s -> s.get()).register(registry);
+        Gauge.builder("happyview_tap_dead_letters", deadLetters, s -> s.get()).register(registry);
+    }
+
+    /** A gauge per tag value, refreshed from the database at each scrape. */
+    private void multiGauge(String name, String tag, Supplier<Map<String, Long>> values) {
+        var gauge = MultiGauge.builder(name).register(registry);
+        beforeScrape.add(() -> {
+            try {
+                gauge.register(values.get().entrySet().stream()
+                        .map(e -> MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue()))
+                        .toList(), true);
+            } catch (RuntimeException e) {
+                // database away: keep the last values
+            }
+        });
+    }
+
+    /** Per-host request counters appear as hosts are first contacted. */
+    private void syncHostMeters() {
+        if (clientStats == null) return;
+        clientStats.requestsByHostAndStatus().forEach((host, byStatus) -> byStatus.keySet().forEach(status -> {
+            if (hostMeters.add(host + " " + status)) {
+                FunctionCounter.builder("happyview_http_client_requests", clientStats,
+                                s -> s.requestsByHostAndStatus().getOrDefault(host, Map.of()).getOrDefault(status, 0L))
+                        .tags("host", host, "status", Integer.toString(status)).register(registry);
+            }
+        }));
+    }
+
+    public String scrape() {
+        syncHostMeters();
+        beforeScrape.forEach(Runnable::run);
+        return registry.scrape();
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.publicRoutes().get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape()));
+    }
+}
