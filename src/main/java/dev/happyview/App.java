@@ -6,10 +6,6 @@ import dev.happyview.api.Routes;
 import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
-import dev.happyview.backfill.BackfillFeed;
-import dev.happyview.dashboard.DashboardRoutes;
-import dev.happyview.metrics.BackfillGauges;
-import dev.happyview.metrics.Metrics;
 import dev.happyview.backfill.BackfillSettings;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.net.OutboundGuard;
@@ -18,6 +14,17 @@ import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.store.RecordWriter;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
+import dev.happyview.lexicon.LexiconRegistry;
+import dev.happyview.lexicon.LexiconRoutes;
+import dev.happyview.lexicon.LexiconService;
+import dev.happyview.metrics.Metrics;
+import dev.happyview.backfill.BackfillFeed;
+import dev.happyview.dashboard.DashboardRoutes;
+import dev.happyview.records.RecordRoutes;
+import dev.happyview.tap.TapChannelConsumer;
+import dev.happyview.tap.TapClient;
+import dev.happyview.tap.TapHandoff;
+import dev.happyview.tap.TapStatsRoutes;
 import dev.happyview.store.Database;
 import dev.happyview.store.EmbeddedPostgresServer;
 import dev.happyview.store.JdbcUrls;
@@ -34,7 +41,7 @@ public final class App implements AutoCloseable {
     private final Optional<String> generatedAdminKey;
     private XrpcClient xrpc;
     private Backfill backfill;
-    private Metrics metrics;
+    private TapChannelConsumer tapConsumer;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -50,8 +57,6 @@ public final class App implements AutoCloseable {
             db = Database.connect(jdbcUrl, config.getInt(Setting.DATABASE_MAX_CONNECTIONS));
             closeables.add(db);
 
-            metrics = new Metrics().jobsByStatus(BackfillGauges.jobsByStatus(db)).reposByState(BackfillGauges.reposByState(db));
-            closeables.add(metrics);
             var keys = new ApiKeyService(db);
             generatedAdminKey = keys.ensureBootstrapKey(config.get(Setting.ADMIN_API_KEY));
 
@@ -63,16 +68,45 @@ public final class App implements AutoCloseable {
             xrpc = new XrpcClient(clientSettings, new OutboundGuard(allowPrivate), Json.MAPPER, Main.version());
             closeables.add(xrpc);
             var resolver = new DidResolver(xrpc, config.get(Setting.PLC_URL));
+            var registry = new LexiconRegistry();
+            var lexicons = new LexiconService(db, registry);
+            var modules = new ArrayList<Routes.Module>();
+            String mode = config.get(Setting.BACKFILL_MODE);
+            TapHandoff handoff = null;
+            if (mode.equals("tap")) {
+                // Tap fetches; we hand repos over and index what its channel delivers.
+                var tap = new TapClient(config.get(Setting.TAP_URL), config.get(Setting.TAP_ADMIN_PASSWORD));
+                handoff = new TapHandoff(tap);
+                var consumer = new TapChannelConsumer(tap, db, writer, registry::isRecordCollection);
+                consumer.start();
+                tapConsumer = consumer;
+                closeables.add(consumer);
+                modules.add(new TapStatsRoutes(tap, consumer));
+            } else if (!mode.equals("direct")) {
+                throw new IllegalArgumentException("BACKFILL_MODE must be direct or tap, got '" + mode + "'");
+            }
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    BackfillSettings.from(config), collection -> isRecordLexicon(db, collection),
-                    () -> backfillLexicons(db), config.get(Setting.BACKFILL_MODE));
+                    BackfillSettings.from(config), registry::isRecordCollection,
+                    () -> registry.recordCollections(true), mode, handoff);
             closeables.add(backfill);
+            // Uploading a record lexicon with backfill on starts a job for its collection.
+            lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
+            var metrics = new Metrics();
+            writer.observeBatches(metrics::dbBatch);
+            metrics.recordsWritten(writer::rowsWritten);
+            metrics.httpClient(xrpc.stats());
+            var service = backfill.service();
+            metrics.backfill(() -> unchecked(service::countsByStatus), () -> unchecked(service::repoCountsByState));
+            if (tapConsumer != null) {
+                var consumer = tapConsumer;
+                metrics.tap(() -> consumer.status().eventsApplied(), () -> consumer.status().deadLetters());
+            }
             var feed = new BackfillFeed(backfill.service());
             closeables.add(feed);
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
-            List<Routes.Module> modules = List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), feed, backfill.routes(),
-                    metrics, new DashboardRoutes());
+            modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
+                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer, backfill.service()), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -98,34 +132,22 @@ public final class App implements AutoCloseable {
         return backfill;
     }
 
-    public Metrics metrics() {
-        return metrics;
+    /** The Tap channel consumer in Tap mode, else null. */
+    public TapChannelConsumer tapConsumer() {
+        return tapConsumer;
     }
 
     public XrpcClient xrpc() {
         return xrpc;
     }
 
-    // Until the lexicon registry lands: read the lexicons table directly.
-    private static boolean isRecordLexicon(Database db, String nsid) {
-        try (var c = db.connection();
-                var st = c.prepareStatement("SELECT 1 FROM lexicons WHERE id = ? AND lexicon_type = 'record'")) {
-            st.setString(1, nsid);
-            try (var rs = st.executeQuery()) {
-                return rs.next();
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    private interface SqlSupplier<T> {
+        T get() throws java.sql.SQLException;
     }
 
-    private static List<String> backfillLexicons(Database db) {
-        try (var c = db.connection();
-                var st = c.prepareStatement("SELECT id FROM lexicons WHERE lexicon_type = 'record' AND backfill ORDER BY id");
-                var rs = st.executeQuery()) {
-            var ids = new ArrayList<String>();
-            while (rs.next()) ids.add(rs.getString(1));
-            return ids;
+    private static <T> T unchecked(SqlSupplier<T> s) {
+        try {
+            return s.get();
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

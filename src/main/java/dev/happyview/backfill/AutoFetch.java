@@ -1,7 +1,6 @@
 package dev.happyview.backfill;
 
 import dev.happyview.protocol.xrpc.PdsClient;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -77,9 +76,5 @@ final class AutoFetch implements FetchStrategy {
     private static boolean hostProblem(RepoFetchException e) {
         String reason = e.getMessage();
         return reason.contains(" 404") || reason.contains(" 501") || reason.contains("MethodNotImplemented");
-    }
-
-    List<String> hostsWithoutCars() {
-        return List.copyOf(hostsWithoutCars);
     }
 }

@@ -29,7 +29,7 @@ public final class Backfill implements AutoCloseable {
      */
     public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
             String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, String mode) {
+            Supplier<List<String>> backfillCollections, String mode, dev.happyview.tap.TapHandoff tap) {
         var jobs = new JobStore(db);
         var repos = new RepoStore(db);
         var sink = new RecordSink(writer, 2, 1000, 256);
@@ -45,7 +45,7 @@ public final class Backfill implements AutoCloseable {
         }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(db, jobs, repos, new RelayClient(client, relayUrl));
-        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings);
+        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, tap);
         var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
         engine.start();
         return new Backfill(engine, sink, service);

@@ -26,16 +26,22 @@ public final class BackfillEngine implements AutoCloseable {
     private final Discovery discovery;
     private final RepoTask repoTask;
     private final BackfillSettings settings;
+    private final dev.happyview.tap.TapHandoff tap;
     private final String owner;
     private final Semaphore repoSlots;
+    private final Semaphore resolveSlots;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
+    /** Repos each job has in flight in this process: the only leases the lease keeper renews. */
+    private final Map<UUID, java.util.Set<String>> working = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile boolean closing;
     private Thread scheduler;
     private Thread leaseKeeper;
 
-    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings) {
+    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings,
+            dev.happyview.tap.TapHandoff tap) {
+        this.tap = tap;
         this.jobs = jobs;
         this.repos = repos;
         this.discovery = discovery;
@@ -43,6 +49,7 @@ public final class BackfillEngine implements AutoCloseable {
         this.settings = settings;
         this.owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.repoSlots = new Semaphore(settings.repoConcurrency(), true);
+        this.resolveSlots = new Semaphore(settings.resolveConcurrency(), true);
     }
 
     void start() {
@@ -73,13 +80,20 @@ public final class BackfillEngine implements AutoCloseable {
         while (!closing) {
             try {
                 Thread.sleep(every);
-                repos.renewLeases(owner, settings.repoLease());
+                for (var e : working.entrySet()) {
+                    repos.renewLeases(owner, e.getKey(), java.util.List.copyOf(e.getValue()), settings.repoLease());
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
                 log.warn("could not renew repo leases: {}", e.toString());
             }
         }
+    }
+
+    /** The set of repos of a job this process is working on; tasks add themselves and remove themselves. */
+    java.util.Set<String> working(UUID jobId) {
+        return working.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet());
     }
 
     void runEnded(JobRun run) {
@@ -107,16 +121,14 @@ public final class BackfillEngine implements AutoCloseable {
         }
     }
 
-    int freeRepoSlots() {
-        return repoSlots.availablePermits();
+    /** Repo fetches in flight, across all jobs. */
+    Semaphore repoSlots() {
+        return repoSlots;
     }
 
-    void acquireRepoSlot() {
-        repoSlots.acquireUninterruptibly();
-    }
-
-    void releaseRepoSlot() {
-        repoSlots.release();
+    /** DID resolutions in flight, across all jobs: resolution runs ahead of fetching in its own pool. */
+    Semaphore resolveSlots() {
+        return resolveSlots;
     }
 
     JobStore jobs() {
@@ -137,6 +149,11 @@ public final class BackfillEngine implements AutoCloseable {
 
     BackfillSettings settings() {
         return settings;
+    }
+
+    /** The Tap hand-off in Tap mode, else null. */
+    dev.happyview.tap.TapHandoff tap() {
+        return tap;
     }
 
     String owner() {

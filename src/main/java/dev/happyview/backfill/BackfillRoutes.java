@@ -1,6 +1,7 @@
 package dev.happyview.backfill;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.QueryParams;
 import dev.happyview.api.RequestBodies;
 import dev.happyview.api.Routes;
 import dev.happyview.auth.Permission;
@@ -23,7 +24,7 @@ public final class BackfillRoutes implements Routes.Module {
             ctx.status(201).json(Map.of("id", job.id(), "status", job.status()));
         });
         routes.get("/admin/backfill/status", Permission.BACKFILL_READ, (ctx, caller) -> {
-            var page = service.list(limit(ctx, 100, 1000), ctx.queryParam("cursor"));
+            var page = service.list(QueryParams.limit(ctx, 100, 1000), ctx.queryParam("cursor"));
             if (page.cursor() != null) ctx.header("X-Next-Cursor", page.cursor());
             ctx.json(page.jobs());
         });
@@ -39,7 +40,7 @@ public final class BackfillRoutes implements Routes.Module {
                     throw ApiException.badRequest("parameter 'status' must be one of pending, resolved, completed, skipped, failed, handed_off");
                 }
             }
-            ctx.json(service.repos(jobId(ctx), status, limit(ctx, 100, 1000), ctx.queryParam("cursor")));
+            ctx.json(service.repos(jobId(ctx), status, QueryParams.limit(ctx, 100, 1000), ctx.queryParam("cursor")));
         });
         routes.post("/admin/backfill/{id}/cancel", Permission.BACKFILL_CREATE, (ctx, caller) ->
                 ctx.json(service.cancel(jobId(ctx))));
@@ -50,18 +51,6 @@ public final class BackfillRoutes implements Routes.Module {
             return UUID.fromString(ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound("no backfill job " + ctx.pathParam("id"));
-        }
-    }
-
-    static int limit(Context ctx, int dflt, int max) {
-        String s = ctx.queryParam("limit");
-        if (s == null || s.isBlank()) return dflt;
-        try {
-            int n = Integer.parseInt(s.strip());
-            if (n < 1 || n > max) throw new NumberFormatException();
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("parameter 'limit' must be an integer from 1 to " + max);
         }
     }
 }

@@ -120,7 +120,13 @@ public final class BackfillService {
         return new CancelResult(id, JobStatus.CANCELLING);
     }
 
-    public List<Object[]> countsByStatus() throws SQLException {
+    /** Repo counts by state across all jobs (metrics). */
+    public java.util.Map<String, Long> repoCountsByState() throws SQLException {
+        return repos.countsByState();
+    }
+
+    /** Job counts by status, for {@code /admin/stats}. */
+    public java.util.Map<String, Long> countsByStatus() throws SQLException {
         return jobs.countsByStatus();
     }
 

@@ -3,6 +3,7 @@ package dev.happyview.backfill;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ final class JobRun implements Runnable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean cancelling;
-    private volatile String discoveryError;
+    private volatile String fatalError;
     private Thread discoveryThread;
     private boolean coordinator;
     private long lastLeaseCheck;
@@ -94,8 +95,8 @@ final class JobRun implements Runnable {
                 job = null;
                 continue;
             }
-            if (discoveryError != null) {
-                if (coordinator) fail(job, discoveryError);
+            if (fatalError != null) {
+                if (coordinator) fail(job, fatalError);
                 return;
             }
             if (coordinator && !job.discoveryDone() && (discoveryThread == null || !discoveryThread.isAlive())) {
@@ -115,7 +116,7 @@ final class JobRun implements Runnable {
             try {
                 engine.discovery().run(job, () -> !stopping && coordinator, engine::signal);
             } catch (DiscoveryException e) {
-                discoveryError = e.getMessage();
+                fatalError = e.getMessage();
             } catch (Exception e) {
                 log.warn("job {}: discovery interrupted: {}", jobId, e.toString());
             }
@@ -123,25 +124,61 @@ final class JobRun implements Runnable {
         });
     }
 
+    /** Starts resolutions of pending repos and fetches of resolved ones, each within its engine-wide pool. */
     private int claimAndStart(BackfillJob job) throws Exception {
-        int free = engine.freeRepoSlots();
+        if (job.mode().equals("tap")) return handOff(job);
+        int started = claim(job, RepoStatus.PENDING, engine.resolveSlots(), (claim) -> engine.repoTask().resolve(job, claim));
+        started += claim(job, RepoStatus.RESOLVED, engine.repoSlots(),
+                (claim) -> engine.repoTask().fetch(job, claim, () -> stopping || cancelling));
+        return started;
+    }
+
+    private int claim(BackfillJob job, RepoStatus state, Semaphore slots, java.util.function.Consumer<RepoStore.Claim> work)
+            throws Exception {
+        int free = slots.availablePermits();
         // Claim in batches: one query per freed slot would make this loop the bottleneck of the whole job.
         int batch = Math.min(engine.settings().claimBatch(), Math.max(1, engine.settings().repoConcurrency() / 8));
         if (free <= 0 || (free < batch && inFlight.get() > 0)) return 0;
-        List<RepoStore.Claim> claims = engine.repos().claim(jobId, engine.owner(),
+        List<RepoStore.Claim> claims = engine.repos().claim(jobId, state, engine.owner(),
                 Math.min(free, engine.settings().claimBatch()), engine.settings().repoLease());
+        var working = engine.working(jobId);
         for (RepoStore.Claim claim : claims) {
-            engine.acquireRepoSlot();
+            slots.acquireUninterruptibly();
             inFlight.incrementAndGet();
-            Thread.ofVirtual().name("repo-" + claim.did()).start(() -> {
+            working.add(claim.did());
+            Thread.ofVirtual().name(state.wire() + "-" + claim.did()).start(() -> {
                 try {
-                    engine.repoTask().run(job, claim, () -> stopping || cancelling);
+                    work.accept(claim);
                 } finally {
+                    working.remove(claim.did());
                     inFlight.decrementAndGet();
-                    engine.releaseRepoSlot();
+                    slots.release();
                     engine.signal();
                 }
             });
+        }
+        return claims.size();
+    }
+
+    /**
+     * Tap mode: Tap resolves and fetches, so discovered repos go straight to it in batches of up to 1000. Transient
+     * failures are retried three times with backoff; a rejected password or a Tap that stays down fails the job.
+     */
+    private int handOff(BackfillJob job) throws Exception {
+        if (engine.tap() == null) {
+            fatalError = "the service is not in Tap mode (BACKFILL_MODE=direct)";
+            return 0;
+        }
+        List<RepoStore.Claim> claims = engine.repos().claim(jobId, RepoStatus.PENDING, engine.owner(),
+                dev.happyview.tap.TapHandoff.BATCH, engine.settings().repoLease());
+        if (claims.isEmpty()) return 0;
+        List<String> dids = claims.stream().map(RepoStore.Claim::did).toList();
+        try {
+            engine.tap().handOff(dids, job.refetch());
+            engine.repos().markHandedOff(jobId, dids);
+        } catch (dev.happyview.tap.TapException e) {
+            engine.repos().release(jobId, engine.owner());
+            fatalError = "Tap hand-off failed: " + e.getMessage();
         }
         return claims.size();
     }
@@ -164,7 +201,7 @@ final class JobRun implements Runnable {
             if (ended) log.info("job {} completed: {} repos, {} records", jobId, p.total(), p.records());
             return ended;
         }
-        engine.jobs().saveProgress(jobId, p, stageOf(discovered, p), recordsPerSecond, reposPerSecond);
+        engine.jobs().saveProgress(jobId, p, stageOf(job, discovered, p), recordsPerSecond, reposPerSecond);
         return false;
     }
 
@@ -173,7 +210,7 @@ final class JobRun implements Runnable {
         engine.repos().release(jobId, engine.owner());
         if (!coordinator || engine.repos().hasLiveLeases(jobId)) return !coordinator;
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job.discoveryDone(), p), p, "cancelled by user",
+        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job, job.discoveryDone(), p), p, "cancelled by user",
                 JobStatus.CANCELLING);
         log.info("job {} cancelled", jobId);
         return true;
@@ -183,13 +220,15 @@ final class JobRun implements Runnable {
         stopping = true;
         awaitTasks(Duration.ofSeconds(30));
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job.discoveryDone(), p), p, error, JobStatus.RUNNING,
+        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job, job.discoveryDone(), p), p, error, JobStatus.RUNNING,
                 JobStatus.PENDING);
         log.warn("job {} failed: {}", jobId, error);
     }
 
-    static JobStage stageOf(boolean discoveryDone, JobStore.Progress p) {
+    /** In Tap mode the hand-off is reported as {@code fetching_records}: Tap resolves and fetches. */
+    static JobStage stageOf(BackfillJob job, boolean discoveryDone, JobStore.Progress p) {
         if (!discoveryDone) return JobStage.DISCOVERING_REPOS;
+        if (job.mode().equals("tap")) return p.unfetched() > 0 ? JobStage.FETCHING_RECORDS : JobStage.COMPLETED;
         if (p.pending() > 0) return JobStage.RESOLVING_PDS;
         if (p.unfetched() > 0) return JobStage.FETCHING_RECORDS;
         return JobStage.COMPLETED;

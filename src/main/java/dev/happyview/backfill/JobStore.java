@@ -216,13 +216,13 @@ final class JobStore {
         }
     }
 
-    List<Object[]> countsByStatus() throws SQLException {
+    java.util.Map<String, Long> countsByStatus() throws SQLException {
         try (var c = db.connection();
-                var st = c.prepareStatement("SELECT status, count(*) FROM backfill_jobs GROUP BY status");
+                var st = c.prepareStatement("SELECT status, count(*) FROM backfill_jobs GROUP BY status ORDER BY status");
                 var rs = st.executeQuery()) {
-            var rows = new ArrayList<Object[]>();
-            while (rs.next()) rows.add(new Object[] {rs.getString(1), rs.getLong(2)});
-            return rows;
+            var counts = new java.util.LinkedHashMap<String, Long>();
+            while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
+            return counts;
         }
     }
 

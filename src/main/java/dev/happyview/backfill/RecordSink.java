@@ -78,8 +78,9 @@ final class RecordSink implements AutoCloseable {
             writer.upsert(rows);
             for (Page p : batch) p.written().complete(null);
         } catch (Exception e) {
-            if (batch.size() == 1) {
-                batch.getFirst().written().completeExceptionally(e);
+            if (batch.size() == 1 || !isDataError(e)) {
+                // One page, or the database itself is unavailable: writing pages one by one cannot help.
+                for (Page p : batch) p.written().completeExceptionally(e);
                 return;
             }
             // One page's bad data must not fail the other repos of the batch: write the pages one by one.
@@ -93,6 +94,12 @@ final class RecordSink implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A statement rejected for its data (SQLSTATE class 22 or 23), as opposed to a lost or busy database. */
+    private static boolean isDataError(Exception e) {
+        if (!(e instanceof java.sql.SQLException sql) || sql.getSQLState() == null) return false;
+        return sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23");
     }
 
     @Override

@@ -49,14 +49,15 @@ final class RepoStore {
         }
     }
 
-    List<Claim> claim(UUID jobId, String owner, int limit, Duration lease) throws SQLException {
+    /** Claims up to {@code limit} repos of the job in one state ({@code pending} to resolve, {@code resolved} to fetch). */
+    List<Claim> claim(UUID jobId, RepoStatus state, String owner, int limit, Duration lease) throws SQLException {
         try (var c = db.connection();
                 // MATERIALIZED: the pick must run exactly once; as a plain subquery the planner may rescan it
                 // and each rescan with SKIP LOCKED picks new rows, blowing through the LIMIT.
                 var st = c.prepareStatement("""
                         WITH picked AS MATERIALIZED (
                             SELECT did FROM backfill_repos
-                             WHERE job_id = ? AND status IN ('pending', 'resolved')
+                             WHERE job_id = ? AND status = ?
                                AND (next_attempt_at IS NULL OR next_attempt_at <= now())
                                AND (lease_expires_at IS NULL OR lease_expires_at < now())
                              LIMIT ? FOR UPDATE SKIP LOCKED)
@@ -67,10 +68,11 @@ final class RepoStore {
                          WHERE r.job_id = ? AND r.did = picked.did
                      RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts, r.collections_version""")) {
             st.setObject(1, jobId);
-            st.setInt(2, limit);
-            st.setString(3, owner);
-            st.setDouble(4, lease.toMillis() / 1000.0);
-            st.setObject(5, jobId);
+            st.setString(2, state.wire());
+            st.setInt(3, limit);
+            st.setString(4, owner);
+            st.setDouble(5, lease.toMillis() / 1000.0);
+            st.setObject(6, jobId);
             var claims = new ArrayList<Claim>();
             try (var rs = st.executeQuery()) {
                 while (rs.next()) {
@@ -82,21 +84,31 @@ final class RepoStore {
         }
     }
 
-    /** Extends every lease this owner holds; called periodically while work is in flight. */
-    void renewLeases(String owner, Duration lease) throws SQLException {
+    /**
+     * Extends this owner's leases on the repos it is working on right now. Only those: a claim whose task died with
+     * the database must expire, not be kept alive forever by its own process.
+     */
+    void renewLeases(String owner, UUID jobId, Collection<String> dids, Duration lease) throws SQLException {
+        if (dids.isEmpty()) return;
         try (var c = db.connection();
                 var st = c.prepareStatement("""
                         UPDATE backfill_repos SET lease_expires_at = now() + make_interval(secs => ?)
-                         WHERE lease_owner = ? AND lease_expires_at IS NOT NULL AND status IN ('pending', 'resolved')""")) {
+                         WHERE job_id = ? AND lease_owner = ? AND did = ANY (?::text[])
+                           AND status IN ('pending', 'resolved')""")) {
             st.setDouble(1, lease.toMillis() / 1000.0);
-            st.setString(2, owner);
+            st.setObject(2, jobId);
+            st.setString(3, owner);
+            st.setArray(4, c.createArrayOf("text", dids.toArray()));
             st.executeUpdate();
         }
     }
 
+    /** Records the PDS and hands the repo on to the fetchers (lease given back, attempts start over). */
     void markResolved(UUID jobId, String did, String pdsEndpoint) throws SQLException {
-        update("UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, updated_at = now() WHERE job_id = ? AND did = ?",
-                pdsEndpoint, jobId, did);
+        update("""
+                UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, attempts = 0, last_error = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ?""", pdsEndpoint, jobId, did);
     }
 
     /**
@@ -124,6 +136,17 @@ final class RepoStore {
         }
     }
 
+    void markHandedOff(UUID jobId, List<String> dids) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                UPDATE backfill_repos SET status = 'handed_off', lease_owner = NULL, lease_expires_at = NULL,
+                       last_error = NULL, updated_at = now()
+                 WHERE job_id = ? AND did = ANY (?::text[])""")) {
+            st.setObject(1, jobId);
+            st.setArray(2, c.createArrayOf("text", dids.toArray()));
+            st.executeUpdate();
+        }
+    }
+
     void markEnded(UUID jobId, String did, RepoStatus status, String reason) throws SQLException {
         update("""
                 UPDATE backfill_repos SET status = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
@@ -143,6 +166,15 @@ final class RepoStore {
         update("""
                 UPDATE backfill_repos SET lease_owner = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
                  WHERE job_id = ? AND lease_owner = ? AND status IN ('pending', 'resolved')""", jobId, owner);
+    }
+
+    java.util.Map<String, Long> countsByState() throws SQLException {
+        try (var c = db.connection(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT status, count(*) FROM backfill_repos GROUP BY status ORDER BY status")) {
+            var counts = new java.util.LinkedHashMap<String, Long>();
+            while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
+            return counts;
+        }
     }
 
     /** True while any process holds a live lease on one of the job's repos. */

@@ -7,13 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one claimed repo to its end: resolve its PDS if not yet known, fetch its records, and record the outcome.
+ * Works on one claimed repo: resolves its PDS, or fetches its records, and records the outcome.
  * Permanent problems skip the repo with the reason; transient ones schedule a retry with exponential backoff until
  * the attempts are used up. Nothing here fails the job.
  */
@@ -24,7 +23,6 @@ final class RepoTask {
     private final DidResolver resolver;
     private final FetchStrategies strategies;
     private final BackfillSettings settings;
-    private final Semaphore resolveSlots;
     private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
 
     RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings) {
@@ -32,17 +30,26 @@ final class RepoTask {
         this.resolver = resolver;
         this.strategies = strategies;
         this.settings = settings;
-        this.resolveSlots = new Semaphore(settings.resolveConcurrency());
     }
 
-    void run(BackfillJob job, RepoStore.Claim claim, BooleanSupplier cancelled) {
+    /** Resolves a pending repo's PDS and hands it on to the fetchers. */
+    void resolve(BackfillJob job, RepoStore.Claim claim) {
+        try {
+            repos.markResolved(job.id(), claim.did(), resolve(claim.did()));
+        } catch (RepoFetchException e) {
+            recordFailure(job, claim, e.failure());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("job {}: resolving {} hit {}", job.id(), claim.did(), e.toString());
+        }
+    }
+
+    /** Fetches a resolved repo's records and records the outcome. */
+    void fetch(BackfillJob job, RepoStore.Claim claim, BooleanSupplier cancelled) {
         String did = claim.did();
         try {
             String pds = claim.pdsEndpoint();
-            if (pds == null) {
-                pds = resolve(did);
-                repos.markResolved(job.id(), did, pds);
-            }
             List<String> collections = job.prune() || claim.collections().isEmpty()
                     ? job.collections()
                     : claim.collections().stream().filter(job.collections()::contains).toList();
@@ -67,7 +74,6 @@ final class RepoTask {
     }
 
     private String resolve(String did) throws RepoFetchException, InterruptedException {
-        resolveSlots.acquire();
         try {
             DidDocument doc = resolver.resolve(Did.parse(did));
             return doc.pdsEndpoint()
@@ -76,8 +82,6 @@ final class RepoTask {
             throw e;
         } catch (Exception e) {
             throw Failures.classify("resolving " + did, e);
-        } finally {
-            resolveSlots.release();
         }
     }
 

@@ -1,134 +1,113 @@
 package dev.happyview.metrics;
 
 import dev.happyview.api.Routes;
-import io.micrometer.core.instrument.Counter;
+import dev.happyview.protocol.xrpc.ClientStats;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The service's Prometheus metrics ({@code happyview_*} plus JVM meters), scraped at {@code GET /metrics}. The route is
- * public: expose the port only on a private network or put it behind a proxy. Names are listed in docs/metrics.md.
+ * The Prometheus registry and the service's meters ({@code happyview_*}, listed in docs/metrics.md). Components
+ * report through the small typed methods here, so meter names live in one place. {@code GET /metrics} is public,
+ * like most exporters: expose the port only to the scraper's network.
  */
-public final class Metrics implements Routes.Module, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Metrics.class);
-    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
+public final class Metrics implements Routes.Module {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final JvmGcMetrics gc = new JvmGcMetrics();
-    private final HostTags hosts = new HostTags(200);
-    private final Counter recordsWritten;
     private final Timer dbBatch;
-    private final Timer rateLimitWait;
-    private final AtomicLong tapLag = new AtomicLong();
-    private final List<Runnable> refreshers = new CopyOnWriteArrayList<>();
+    private final Set<String> hostMeters = ConcurrentHashMap.newKeySet();
+    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Micrometer holds function meters' state objects weakly; these suppliers must live as long as the registry. */
+    private final java.util.List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ClientStats clientStats;
 
     public Metrics() {
         new JvmMemoryMetrics().bindTo(registry);
-        gc.bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        recordsWritten = Counter.builder("happyview.records.written")
-                .description("Records written to the records table").register(registry);
-        dbBatch = Timer.builder("happyview.db.batch")
-                .description("Duration of one record write batch").register(registry);
-        rateLimitWait = Timer.builder("happyview.rate.limit.wait")
-                .description("Time spent waiting for a host's rate limit budget").register(registry);
-        Gauge.builder("happyview.tap.lag", tapLag, AtomicLong::get)
-                .description("Events the Tap consumer is behind").register(registry);
+        new VirtualThreadMetrics().bindTo(registry);
+        dbBatch = Timer.builder("happyview_db_batch").description("Record writer batches").register(registry);
     }
 
-    /** Gauge {@code happyview_backfill_jobs{status}}: jobs per status, read at each scrape. */
-    public Metrics jobsByStatus(Supplier<Map<String, Long>> counts) {
-        return multiGauge("happyview.backfill.jobs", "status", "Backfill jobs by status", counts);
-    }
-
-    /** Gauge {@code happyview_backfill_repos{state}}: per-repo outcomes by state, read at each scrape. */
-    public Metrics reposByState(Supplier<Map<String, Long>> counts) {
-        return multiGauge("happyview.backfill.repos", "state", "Backfill repos by state", counts);
-    }
-
-    public void recordsWritten(long n) {
-        if (n > 0) recordsWritten.increment(n);
-    }
-
+    /** A record batch written in {@code d}. */
     public void dbBatch(Duration d) {
         dbBatch.record(d);
     }
 
-    /** One outbound HTTP response (status 0 for a transport failure) from a PDS, PLC, relay or Tap host. */
-    public void httpRequest(String host, int status) {
-        registry.counter("happyview.http.client.requests", "host", hosts.tag(host), "status", Integer.toString(status))
-                .increment();
+    /** Jobs by status and repos by state, read at scrape time. */
+    public void backfill(Supplier<Map<String, Long>> jobsByStatus, Supplier<Map<String, Long>> reposByState) {
+        multiGauge("happyview_backfill_jobs", "status", jobsByStatus);
+        multiGauge("happyview_backfill_repos", "state", reposByState);
     }
 
-    public void rateLimited(String host) {
-        registry.counter("happyview.rate.limited", "host", hosts.tag(host)).increment();
+    /** Records written, read from the writer's counter at scrape time. */
+    public void recordsWritten(Supplier<Long> total) {
+        keepAlive.add(total);
+        FunctionCounter.builder("happyview_records_written", total, s -> s.get()).register(registry);
     }
 
-    public void rateLimitWait(Duration d) {
-        rateLimitWait.record(d.toNanos(), TimeUnit.NANOSECONDS);
+    /** Outbound requests per host and status, 429s and time spent waiting for hosts. */
+    public void httpClient(ClientStats stats) {
+        this.clientStats = stats;
+        FunctionCounter.builder("happyview_http_client_rate_limited", stats, ClientStats::rateLimited).register(registry);
+        FunctionCounter.builder("happyview_http_client_wait_seconds", stats, s -> s.rateLimitWaitMillis() / 1000.0)
+                .register(registry);
     }
 
-    public void tapLag(long events) {
-        tapLag.set(events);
+    /** Tap consumer progress. */
+    public void tap(Supplier<Long> eventsApplied, Supplier<Long> deadLetters) {
+        keepAlive.add(eventsApplied);
+        keepAlive.add(deadLetters);
+        FunctionCounter.builder("happyview_tap_events_applied", eventsApplied, s -> s.get()).register(registry);
+        Gauge.builder("happyview_tap_dead_letters", deadLetters, s -> s.get()).register(registry);
     }
 
-    public PrometheusMeterRegistry registry() {
-        return registry;
+    /** A gauge per tag value, refreshed from the database at each scrape. */
+    private void multiGauge(String name, String tag, Supplier<Map<String, Long>> values) {
+        var gauge = MultiGauge.builder(name).register(registry);
+        beforeScrape.add(() -> {
+            try {
+                gauge.register(values.get().entrySet().stream()
+                        .map(e -> MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue()))
+                        .toList(), true);
+            } catch (RuntimeException e) {
+                // database away: keep the last values
+            }
+        });
     }
 
-    /** The Prometheus text exposition, after refreshing the supplied gauges. */
+    /** Per-host request counters appear as hosts are first contacted. */
+    private void syncHostMeters() {
+        if (clientStats == null) return;
+        clientStats.requestsByHostAndStatus().forEach((host, byStatus) -> byStatus.keySet().forEach(status -> {
+            if (hostMeters.add(host + " " + status)) {
+                FunctionCounter.builder("happyview_http_client_requests", clientStats,
+                                s -> s.requestsByHostAndStatus().getOrDefault(host, Map.of()).getOrDefault(status, 0L))
+                        .tags("host", host, "status", Integer.toString(status)).register(registry);
+            }
+        }));
+    }
+
     public String scrape() {
-        refreshers.forEach(Runnable::run);
+        syncHostMeters();
+        beforeScrape.forEach(Runnable::run);
         return registry.scrape();
     }
 
     @Override
     public void register(Routes routes) {
-        routes.publicRoutes().get("/metrics", ctx -> ctx.contentType(CONTENT_TYPE).result(scrape()));
-    }
-
-    @Override
-    public void close() {
-        gc.close();
-        registry.close();
-    }
-
-    private Metrics multiGauge(String name, String tag, String description, Supplier<Map<String, Long>> counts) {
-        var gauge = MultiGauge.builder(name).description(description).register(registry);
-        refreshers.add(() -> {
-            Map<String, Long> now;
-            try {
-                now = counts.get();
-            } catch (RuntimeException e) {
-                log.warn("metrics: could not read {}: {}", name, e.toString());
-                return;
-            }
-            gauge.register(now.entrySet().stream()
-                    .map(e -> MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue()))
-                    .toList(), true);
-        });
-        return this;
+        routes.publicRoutes().get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape()));
     }
 }

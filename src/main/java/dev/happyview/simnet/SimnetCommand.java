@@ -46,6 +46,12 @@ public class SimnetCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Relay port (0 = ephemeral).")
     int port;
 
+    @Option(names = "--tap", description = "Also start a Tap simulator over this network; adds tap_url to the JSON line.")
+    boolean tap;
+
+    @Option(names = "--tap-password", defaultValue = "", description = "Admin password of the Tap simulator (none by default).")
+    String tapPassword;
+
     /** Completes when the network is up; for tests. */
     final CountDownLatch started = new CountDownLatch(1);
     volatile SimNetwork network;
@@ -62,7 +68,14 @@ public class SimnetCommand implements Callable<Integer> {
         SimNetwork net = SimNetwork.start(b.build(), port);
         network = net;
         Runtime.getRuntime().addShutdownHook(new Thread(net::close));
-        System.out.println(SimNetwork.JSON.writeValueAsString(net.describe()));
+        var description = net.describe();
+        if (tap) {
+            var sim = TapSimulator.start(net, new java.util.HashSet<>(net.scenario().collections()), tapPassword,
+                    java.time.Duration.ofSeconds(60));
+            Runtime.getRuntime().addShutdownHook(new Thread(sim::close));
+            description.put("tap_url", sim.url());
+        }
+        System.out.println(SimNetwork.JSON.writeValueAsString(description));
         System.out.flush();
         started.countDown();
         try {

@@ -22,6 +22,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable) throws IOException {
+        return start(dataDir, durable, 0);
+    }
+
+    /** With {@code port} 0 a free port is chosen. */
+    public static EmbeddedPostgresServer start(Path dataDir, boolean durable, int port) throws IOException {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
         var builder = EmbeddedPostgres.builder()
@@ -31,6 +36,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("shared_buffers", "128MB");
+        if (port > 0) builder.setPort(port);
         if (!durable) {
             builder.setServerConfig("fsync", "off")
                     .setServerConfig("synchronous_commit", "off")

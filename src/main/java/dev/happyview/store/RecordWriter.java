@@ -22,9 +22,21 @@ public final class RecordWriter {
              WHERE records.cid IS DISTINCT FROM EXCLUDED.cid""";
 
     private final Database db;
+    private final java.util.concurrent.atomic.AtomicLong rowsWritten = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.function.Consumer<java.time.Duration> batchObserver = d -> {};
 
     public RecordWriter(Database db) {
         this.db = db;
+    }
+
+    /** Told how long each upsert batch took (metrics). */
+    public void observeBatches(java.util.function.Consumer<java.time.Duration> observer) {
+        this.batchObserver = observer;
+    }
+
+    /** Rows inserted or changed since start. */
+    public long rowsWritten() {
+        return rowsWritten.get();
     }
 
     /** Inserts or updates rows in one transaction; returns how many rows were inserted or changed. */
@@ -57,6 +69,7 @@ public final class RecordWriter {
             json[i] = r.recordJson();
             i++;
         }
+        long t0 = System.nanoTime();
         try (var st = c.prepareStatement(UPSERT)) {
             st.setArray(1, c.createArrayOf("text", uri));
             st.setArray(2, c.createArrayOf("text", did));
@@ -64,7 +77,10 @@ public final class RecordWriter {
             st.setArray(4, c.createArrayOf("text", rkey));
             st.setArray(5, c.createArrayOf("text", cid));
             st.setArray(6, c.createArrayOf("text", json));
-            return st.executeUpdate();
+            int changed = st.executeUpdate();
+            rowsWritten.addAndGet(changed);
+            batchObserver.accept(java.time.Duration.ofNanos(System.nanoTime() - t0));
+            return changed;
         }
     }
 

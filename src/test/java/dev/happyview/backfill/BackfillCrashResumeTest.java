@@ -36,11 +36,7 @@ class BackfillCrashResumeTest {
             Set<String> completedBeforeKill;
             long killedAt;
             try (var first = ServiceProcess.start(env); Connection c = DriverManager.getConnection(db)) {
-                try (var st = c.prepareStatement(
-                        "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', true)")) {
-                    st.setString(1, COLLECTION);
-                    st.executeUpdate();
-                }
+                BackfillCrashResumeTest.send(first.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
                 jobId = post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
                 await().atMost(Duration.ofSeconds(60)).until(() -> completed(c, jobId).size() >= 10);
                 first.kill();
@@ -77,12 +73,16 @@ class BackfillCrashResumeTest {
     }
 
     static String post(String url, String body) throws Exception {
+        return Json.MAPPER.readTree(send(url, body, 201)).get("id").asText();
+    }
+
+    static String send(String url, String body, int expectedStatus) throws Exception {
         try (var http = HttpClient.newHttpClient()) {
             var resp = http.send(HttpRequest.newBuilder(URI.create(url))
                     .header("Authorization", "Bearer " + TestApp.ADMIN_KEY)
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(resp.statusCode()).as(resp.body()).isEqualTo(201);
-            return Json.MAPPER.readTree(resp.body()).get("id").asText();
+            assertThat(resp.statusCode()).as(resp.body()).isEqualTo(expectedStatus);
+            return resp.body();
         }
     }
 

@@ -21,21 +21,18 @@ class BackfillEngineTest {
                 .with(Setting.BACKFILL_STRATEGY, "list-records")); // the mini network serves no CARs
     }
 
-    static void uploadRecordLexicon(TestApp app, String nsid) throws Exception {
-        try (var c = app.app().database().connection(); var st = c.prepareStatement(
-                "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', true)")) {
-            st.setString(1, nsid);
-            st.executeUpdate();
-        }
+    /** A record lexicon uploaded through the API with backfill off, so the test decides when jobs run. */
+    static void uploadRecordLexicon(TestApp app, String nsid) {
+        var r = app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexiconUpload(nsid, false));
+        assertThat(r.status()).as(r.body()).isIn(200, 201);
     }
 
-    static Map<String, String> indexed(TestApp app) throws Exception {
-        var rows = new HashMap<String, String>();
-        try (var c = app.app().database().connection(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT uri, cid FROM records")) {
-            while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-        }
-        return rows;
+    static String lexiconUpload(String nsid, boolean backfill) {
+        return TestApp.recordLexiconUpload(nsid, backfill);
+    }
+
+    static Map<String, String> indexed(TestApp app) {
+        return app.indexedRecords();
     }
 
     static JsonNode awaitEnd(TestApp app, String id) {
@@ -137,7 +134,7 @@ class BackfillEngineTest {
     }
 
     @Test
-    void aDidJobSkipsTheRelayAndAnInvalidRequestNamesTheField() throws Exception {
+    void aDidAndCollectionJobSkipsTheRelayAndAnInvalidRequestNamesTheField() throws Exception {
         try (var net = new MiniNetwork(COLLECTION, 5, 20); var app = app(net)) {
             uploadRecordLexicon(app, COLLECTION);
             String did = net.repos.keySet().iterator().next();
@@ -147,7 +144,8 @@ class BackfillEngineTest {
             var unknown = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"com.example.nothing\"}");
             assertThat(unknown.status()).isEqualTo(400);
             assertThat(unknown.json().get("message").asText()).contains("collection");
-            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"" + did + "\"}").json().get("id").asText();
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY,
+                    "{\"did\":\"" + did + "\",\"collection\":\"" + COLLECTION + "\"}").json().get("id").asText();
             JsonNode job = awaitEnd(app, id);
             assertThat(job.get("status").asText()).isEqualTo("completed");
             assertThat(job.get("total_repos").asInt()).isEqualTo(1);
@@ -176,6 +174,64 @@ class BackfillEngineTest {
                     "{\"collection\":\"" + COLLECTION + "\",\"prune\":true}").json().get("id").asText();
             awaitEnd(app, pruning);
             assertThat(indexed(app)).isEqualTo(net.groundTruth());
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"discovering_repos", "resolving_pds", "fetching_records"})
+    void aJobCancelledInAnyStageEndsCancelledInThatStage(String stage) throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 2500, 2); var app = app(net)) {
+            switch (stage) {
+                case "discovering_repos" -> net.relayLatencyMillis = 1500; // three slow relay pages
+                case "resolving_pds" -> net.plcLatencyMillis = 400;
+                default -> net.pdsLatencyMillis = 400;
+            }
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                    app.get("/admin/backfill/" + id, TestApp.ADMIN_KEY).json().get("stage").asText().equals(stage));
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("cancelled");
+            assertThat(job.get("stage").asText()).isEqualTo(stage);
+            assertThat(job.get("completed_at").isNull()).isFalse();
+        }
+    }
+
+    @Test
+    void aJobCancelledRightAfterCreationNeverFetches() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 50, 5); var app = app(net)) {
+            net.relayLatencyMillis = 500;
+            uploadRecordLexicon(app, COLLECTION);
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
+                    .json().get("id").asText();
+            assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+            assertThat(awaitEnd(app, id).get("status").asText()).isEqualTo("cancelled");
+            assertThat(net.pds.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void aDidOnlyJobRefetchesThatRepoForEveryEligibleCollection() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 6, 40); var app = app(net)) {
+            var upload = app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexiconUpload(COLLECTION, true));
+            assertThat(upload.status()).isEqualTo(201);
+            String auto = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json().get(0).get("id").asText();
+            awaitEnd(app, auto);
+            String did = net.repos.keySet().iterator().next();
+            try (var c = app.app().database().connection(); var st = c.prepareStatement("DELETE FROM records WHERE did = ?")) {
+                st.setString(1, did);
+                assertThat(st.executeUpdate()).isEqualTo(40);
+            }
+            long relayCalls = net.relay.requests().size();
+            String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"did\":\"" + did + "\"}").json().get("id").asText();
+            JsonNode job = awaitEnd(app, id);
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            assertThat(job.get("collections").get(0).asText()).isEqualTo(COLLECTION);
+            assertThat(job.get("total_records").asInt()).isEqualTo(40);
+            assertThat(indexed(app)).isEqualTo(net.groundTruth());
+            assertThat(net.relay.requests()).as("a DID job does not ask the relay").hasSize((int) relayCalls);
         }
     }
 }

@@ -69,11 +69,7 @@ class BackfillFaultsTest {
             try (var c = DriverManager.getConnection(db)) {
                 String jobId;
                 try (var first = ServiceProcess.start(env)) {
-                    try (var st = c.prepareStatement(
-                            "INSERT INTO lexicons (id, lexicon_json, lexicon_type, backfill) VALUES (?, '{}'::jsonb, 'record', true)")) {
-                        st.setString(1, COLLECTION);
-                        st.executeUpdate();
-                    }
+                    BackfillCrashResumeTest.send(first.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
                     jobId = BackfillCrashResumeTest.post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
                     await().atMost(Duration.ofSeconds(60)).until(() -> BackfillCrashResumeTest.completed(c, jobId).size() >= 5);
                     long t0 = System.nanoTime();

@@ -23,6 +23,8 @@ final class MiniNetwork implements AutoCloseable {
     final Map<String, TreeMap<String, ObjectNode>> repos = new ConcurrentHashMap<>();
     final Map<String, String> failing = new ConcurrentHashMap<>(); // did -> XRPC error answered by the PDS
     volatile long pdsLatencyMillis;
+    volatile long plcLatencyMillis;
+    volatile long relayLatencyMillis;
     /** A fixed-window rate limit on the PDS, announced in RateLimit headers like the reference PDS; 0 = none. */
     volatile int pdsLimit;
     volatile int pdsWindowSeconds = 1;
@@ -77,6 +79,7 @@ final class MiniNetwork implements AutoCloseable {
             ScriptedServer.json(ex, 200, out.toString());
         });
         plc = new ScriptedServer((ex, n) -> {
+            if (plcLatencyMillis > 0) Thread.sleep(plcLatencyMillis);
             String did = URLDecoder.decode(ex.getRequestURI().getPath().substring(1), StandardCharsets.UTF_8);
             if (!repos.containsKey(did)) {
                 ScriptedServer.json(ex, 404, "{\"message\":\"DID not registered\"}");
@@ -87,6 +90,7 @@ final class MiniNetwork implements AutoCloseable {
                     .formatted(did, pds.url()));
         });
         relay = new ScriptedServer((ex, n) -> {
+            if (relayLatencyMillis > 0) Thread.sleep(relayLatencyMillis);
             var q = query(ex.getRequestURI().getRawQuery());
             List<String> dids = repos.keySet().stream().sorted().toList();
             int start = q.containsKey("cursor") ? Integer.parseInt(q.get("cursor")) : 0;

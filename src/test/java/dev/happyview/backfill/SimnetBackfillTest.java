@@ -6,6 +6,7 @@ import static dev.happyview.backfill.BackfillEngineTest.uploadRecordLexicon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.Json;
 import dev.happyview.config.Setting;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
@@ -27,8 +28,11 @@ class SimnetBackfillTest {
         var app = TestApp.start(TestApp.baseConfig()
                 .with(Setting.RELAY_URL, net.relayUrl()).with(Setting.PLC_URL, net.plcUrl())
                 .with(Setting.BACKFILL_STRATEGY, strategy).with(Setting.BACKFILL_RETRY_SECONDS, "0.2"));
-        uploadRecordLexicon(app, POSTS);
-        uploadRecordLexicon(app, LIKES);
+        // Backfill on, so "all collections" jobs target them; the jobs these uploads start run too, harmlessly.
+        for (String c : List.of(POSTS, LIKES)) {
+            var r = app.post("/admin/lexicons", TestApp.ADMIN_KEY, BackfillEngineTest.lexiconUpload(c, true));
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+        }
         return app;
     }
 
@@ -49,10 +53,13 @@ class SimnetBackfillTest {
                 .isZero();
     }
 
+    /** Runs an all-collections job and waits until it and every other job have ended. */
     static JsonNode backfillAll(TestApp app) {
         var created = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{}");
         assertThat(created.status()).isEqualTo(201);
-        return awaitEnd(app, created.json().get("id").asText());
+        JsonNode job = awaitEnd(app, created.json().get("id").asText());
+        app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json().forEach(j -> awaitEnd(app, j.get("id").asText()));
+        return job;
     }
 
     /** uri → record JSON as Postgres normalizes it, so two databases can be compared row for row. */
@@ -146,6 +153,33 @@ class SimnetBackfillTest {
                             .isGreaterThanOrEqualTo(t.resetEpochSeconds() * 1000);
                 }
             }
+        }
+    }
+
+    @Test
+    void uploadingARecordLexiconStartsItsBackfillOnceAndBackfillFalseStartsNone() throws Exception {
+        var scenario = Scenario.builder().seed(15).repos(25).pdsHosts(2).collections(POSTS, LIKES).build();
+        try (var net = SimNetwork.start(scenario);
+                var app = TestApp.start(TestApp.baseConfig().with(Setting.RELAY_URL, net.relayUrl())
+                        .with(Setting.PLC_URL, net.plcUrl()))) {
+            var quiet = app.post("/admin/lexicons", TestApp.ADMIN_KEY, BackfillEngineTest.lexiconUpload(LIKES, false));
+            assertThat(quiet.status()).isEqualTo(201);
+            var created = app.post("/admin/lexicons", TestApp.ADMIN_KEY,
+                    "{\"lexicon_json\":" + Json.MAPPER.readTree(BackfillEngineTest.lexiconUpload(POSTS, true)).get("lexicon_json")
+                            + "}"); // backfill omitted: on by default
+            assertThat(created.status()).isEqualTo(201);
+            JsonNode jobs = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json();
+            assertThat(jobs).hasSize(1);
+            assertThat(jobs.get(0).get("collection").asText()).isEqualTo(POSTS);
+            JsonNode job = awaitEnd(app, jobs.get(0).get("id").asText());
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            var truth = net.groundTruth(Strategy.GET_REPO, Set.of(POSTS), null).records();
+            assertSameIndex(indexed(app), truth, "auto-triggered");
+            assertThat(job.get("total_records").asLong()).isEqualTo(truth.size());
+            // Re-uploading an eligible lexicon starts nothing new.
+            assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, BackfillEngineTest.lexiconUpload(POSTS, true)).status())
+                    .isEqualTo(200);
+            assertThat(app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json()).hasSize(1);
         }
     }
 }

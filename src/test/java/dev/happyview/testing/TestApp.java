@@ -48,6 +48,25 @@ public final class TestApp implements AutoCloseable {
         }
     }
 
+    /** uri → cid of everything in the records table. */
+    public java.util.Map<String, String> indexedRecords() {
+        var rows = new java.util.HashMap<String, String>();
+        try (var c = app.database().connection(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT uri, cid FROM records")) {
+            while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return rows;
+    }
+
+    /** The body of {@code POST /admin/lexicons} for a minimal record lexicon. */
+    public static String recordLexiconUpload(String nsid, boolean backfill) {
+        return """
+                {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
+                 "record":{"type":"object","properties":{}}}}},"backfill":%s}""".formatted(nsid, backfill);
+    }
+
     public App app() {
         return app;
     }

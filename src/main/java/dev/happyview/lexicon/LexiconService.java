@@ -1,0 +1,102 @@
+package dev.happyview.lexicon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.Json;
+import dev.happyview.api.ApiException;
+import dev.happyview.protocol.syntax.Nsid;
+import dev.happyview.store.Database;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploading, listing and deleting lexicons. An upload that makes a collection a backfill target — a new record
+ * lexicon with {@code backfill: true}, or one that was not a record lexicon with backfill on before — tells the
+ * listeners, which start a backfill job for it. Re-uploading a lexicon that already was a target starts nothing
+ * (run {@code POST /admin/backfill} to re-run one).
+ */
+public final class LexiconService {
+    private static final Logger log = LoggerFactory.getLogger(LexiconService.class);
+
+    private final Database db;
+    private final LexiconStore store;
+    private final LexiconRegistry registry;
+    private final List<LexiconListener> listeners = new CopyOnWriteArrayList<>();
+
+    public LexiconService(Database db, LexiconRegistry registry) throws SQLException {
+        this.db = db;
+        this.store = new LexiconStore(db);
+        this.registry = registry;
+        registry.replaceAll(store.list());
+    }
+
+    public void addListener(LexiconListener listener) {
+        listeners.add(listener);
+    }
+
+    public record Upload(JsonNode lexiconJson, Boolean backfill, String targetCollection) {}
+
+    public record Uploaded(String id, int revision, boolean created) {}
+
+    public Uploaded upload(Upload req) throws SQLException {
+        String type;
+        try {
+            type = LexiconValidator.validate(req.lexiconJson());
+        } catch (LexiconValidator.InvalidLexicon e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        String target = req.targetCollection() == null || req.targetCollection().isBlank() ? null : req.targetCollection().strip();
+        if (target != null && !Nsid.isValid(target)) {
+            throw ApiException.badRequest("field 'target_collection' must be a valid NSID");
+        }
+        boolean backfill = req.backfill() == null || req.backfill();
+        String id = req.lexiconJson().get("id").asText();
+        int revision;
+        boolean wasEligible;
+        try (var c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                Optional<Lexicon> before = store.find(c, id, true);
+                wasEligible = before.map(Lexicon::isBackfillEligible).orElse(false);
+                revision = store.upsert(c, id, Json.MAPPER.writeValueAsString(req.lexiconJson()), type, backfill, target);
+                c.commit();
+            } catch (SQLException | RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                c.rollback();
+                if (e instanceof SQLException s) throw s;
+                if (e instanceof RuntimeException r) throw r;
+                throw new IllegalStateException(e);
+            }
+        }
+        Lexicon stored = store.find(id).orElseThrow();
+        registry.put(stored);
+        if (stored.isBackfillEligible() && !wasEligible) notifyEligible(id);
+        return new Uploaded(id, revision, revision == 1);
+    }
+
+    private void notifyEligible(String collection) {
+        for (LexiconListener l : listeners) {
+            try {
+                l.onBecameBackfillEligible(collection);
+            } catch (Exception e) {
+                log.warn("starting a backfill for {} failed: {}", collection, e.toString());
+            }
+        }
+    }
+
+    public List<Lexicon> list() throws SQLException {
+        return store.list().stream().map(Lexicon::withoutDocument).toList();
+    }
+
+    public Optional<Lexicon> get(String id) throws SQLException {
+        return store.find(id);
+    }
+
+    public boolean delete(String id) throws SQLException {
+        boolean deleted = store.delete(id);
+        if (deleted) registry.remove(id);
+        return deleted;
+    }
+}
