@@ -53,6 +53,8 @@ public final class SimNetwork implements AutoCloseable {
     private final Map<String, List<SimRepo>> relayIndex = new HashMap<>();
     private final Map<String, Set<String>> relayListed = new HashMap<>();
     private final List<Consumer<Mutation>> listeners = new CopyOnWriteArrayList<>();
+    /** Rendered listRecords pages: DID → (collection|limit|cursor|reverse) → body; dropped when the repo changes. */
+    private final Map<String, Map<String, byte[]>> pages = new ConcurrentHashMap<>();
     private final List<SimHost> hosts = new CopyOnWriteArrayList<>();
     private final List<SimHost> pds = new ArrayList<>();
     private final Object mutationLock = new Object();
@@ -423,6 +425,7 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private void fire(Mutation m) {
+        pages.remove(m.did()); // its rendered pages are stale now
         for (Consumer<Mutation> l : listeners) {
             l.accept(m);
         }
@@ -726,7 +729,47 @@ public final class SimNetwork implements AutoCloseable {
                 default -> { }
             }
         }
-        List<SimRepo.Entry> page = r.page(collection, limit, req.param("cursor"), reverse);
+        if (mode == SimHost.Mode.NORMAL) {
+            String key = collection + "|" + limit + "|" + req.param("cursor") + "|" + reverse;
+            byte[] body = pages.computeIfAbsent(r.did, d -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(key, k -> renderPage(r, collection, limit, req.param("cursor"), reverse));
+            return SimHost.Response.json(200, body);
+        }
+        return SimHost.Response.json(200, renderPage(r, collection, limit, req.param("cursor"), reverse))
+                .withMode(mode, r.fault == null ? 0 : r.fault.slowMillis());
+    }
+
+    /**
+     * Renders every repo's CAR and every listRecords page a client paging with {@code limit} (newest first, like a
+     * PDS) will ask for, so
+     * a benchmark's timed run measures the service rather than the simulated servers building JSON on the same
+     * cores. A real PDS reads stored records; rendering here is the simulator's own cost.
+     */
+    public void prerender(int limit) {
+        for (SimRepo r : repos) {
+            if (r.fault != null) continue;
+            r.car();
+            for (String collection : r.collectionCounts().keySet()) {
+                String cursor = null;
+                do {
+                    String key = collection + "|" + limit + "|" + cursor + "|" + false;
+                    byte[] body = renderPage(r, collection, limit, cursor, false);
+                    pages.computeIfAbsent(r.did, d -> new ConcurrentHashMap<>()).put(key, body);
+                    List<SimRepo.Entry> page = r.page(collection, limit, cursor, false);
+                    cursor = page.size() == limit ? page.getLast().rkey() : null;
+                    if (page.size() < limit && !page.isEmpty()) {
+                        // the PDS still returns a cursor on a short last page: the client asks once more
+                        String last = page.getLast().rkey();
+                        String tail = collection + "|" + limit + "|" + last + "|" + false;
+                        pages.get(r.did).put(tail, renderPage(r, collection, limit, last, false));
+                    }
+                } while (cursor != null);
+            }
+        }
+    }
+
+    private byte[] renderPage(SimRepo r, String collection, int limit, String cursor, boolean reverse) {
+        List<SimRepo.Entry> page = r.page(collection, limit, cursor, reverse);
         ObjectNode out = JSON.createObjectNode();
         ArrayNode arr = out.putArray("records");
         for (SimRepo.Entry e : page) {
@@ -736,7 +779,11 @@ public final class SimNetwork implements AutoCloseable {
         if (!page.isEmpty()) {
             out.put("cursor", page.getLast().rkey());
         }
-        return json(out).withMode(mode, r.fault == null ? 0 : r.fault.slowMillis());
+        try {
+            return JSON.writeValueAsBytes(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private SimHost.Response getRepo(int idx, SimHost.Request req) {

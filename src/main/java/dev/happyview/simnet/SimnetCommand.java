@@ -46,6 +46,9 @@ public class SimnetCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Relay port (0 = ephemeral).")
     int port;
 
+    @Option(names = "--prerender", description = "Render every CAR and listRecords page (limit 100) before describing the network, so a benchmark times the service, not the simulator.")
+    boolean prerender;
+
     @Option(names = "--tap", description = "Also start a Tap simulator over this network; adds tap_url to the JSON line.")
     boolean tap;
 
@@ -67,6 +70,7 @@ public class SimnetCommand implements Callable<Integer> {
         }
         SimNetwork net = SimNetwork.start(b.build(), port);
         network = net;
+        if (prerender) net.prerender(100);
         Runtime.getRuntime().addShutdownHook(new Thread(net::close));
         var description = net.describe();
         if (tap) {

@@ -79,4 +79,34 @@ class SimMutationTest {
             assertThat(events.get(2).cid()).isNull();
         }
     }
+
+    /** Pre-rendered pages are what a fresh render gives, and a change to the repo replaces them. */
+    @Test
+    void prerenderedPagesMatchAndFollowMutations() throws Exception {
+        var scenario = Scenario.builder().seed(12).repos(3).pdsHosts(1).collections(POST).smallMax(250).largeShare(0).build();
+        String did;
+        java.util.List<JsonNode> fresh = new java.util.ArrayList<>();
+        try (SimNetwork n = SimNetwork.start(scenario)) {
+            did = n.dids().getFirst();
+            fresh.addAll(allPages(n, did));
+        }
+        try (SimNetwork n = SimNetwork.start(scenario)) {
+            n.prerender(100);
+            assertThat(allPages(n, did)).isEqualTo(fresh);
+            String uri = n.createRecord(did, POST, SimHttp.JSON.createObjectNode().put("$type", POST).put("text", "later"));
+            assertThat(allPages(n, did).getFirst().get("records").get(0).get("uri").asText()).isEqualTo(uri);
+        }
+    }
+
+    private static java.util.List<JsonNode> allPages(SimNetwork n, String did) throws Exception {
+        var pages = new java.util.ArrayList<JsonNode>();
+        String cursor = null;
+        do {
+            JsonNode page = xrpc(n.homePdsUrl(did), "com.atproto.repo.listRecords", "repo=" + q(did) + "&collection=" + POST
+                    + "&limit=100" + (cursor == null ? "" : "&cursor=" + q(cursor))).json();
+            pages.add(page);
+            cursor = page.get("records").isEmpty() ? null : page.path("cursor").asText(null);
+        } while (cursor != null);
+        return pages;
+    }
 }
