@@ -1,11 +1,17 @@
 package dev.happyview.tap;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecyclers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.Json;
 import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.protocol.syntax.RecordKey;
+import java.io.IOException;
 
 /** One frame of Tap's channel, parsed exactly as Tap sends it. */
 sealed interface TapEvent {
@@ -25,45 +31,101 @@ sealed interface TapEvent {
     /** A frame that could not be used; acknowledged after it is stored (when it has an id). */
     record Unparseable(long id, String reason) implements TapEvent {}
 
+    /**
+     * Parses one frame in a single streaming pass; the record value is copied straight into compact JSON text for the
+     * database instead of being built as a tree and serialized again (the hot path of Tap mode). Fields may come in
+     * any order.
+     */
     static TapEvent parse(String frame) {
-        JsonNode n;
-        try {
-            n = Json.MAPPER.readTree(frame);
-        } catch (Exception e) {
+        long id = -1;
+        String type = null;
+        RecordFields record = null;
+        JsonNode identity = null;
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(frame)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return new Unparseable(-1, "not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "id" -> id = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                            && p.getLongValue() >= 0 ? p.getLongValue() : -1;
+                    case "type" -> type = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "record" -> record = t == JsonToken.START_OBJECT ? RecordFields.read(p) : skip(p, null);
+                    case "identity" -> identity = t == JsonToken.START_OBJECT ? p.readValueAsTree() : skip(p, null);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) return new Unparseable(-1, "not JSON");
+        } catch (IOException e) {
             return new Unparseable(-1, "not JSON");
         }
-        if (n == null || !n.isObject()) return new Unparseable(-1, "not a JSON object");
-        long id = n.path("id").isIntegralNumber() && n.get("id").asLong() >= 0 ? n.get("id").asLong() : -1;
         if (id < 0) return new Unparseable(-1, "no event id");
-        return switch (n.path("type").asText("")) {
-            case "record" -> record(id, n.path("record"));
+        return switch (type == null ? "" : type) {
+            case "record" -> record == null ? new Unparseable(id, "record event without a valid did") : record.event(id);
             case "identity" -> {
-                JsonNode i = n.path("identity");
+                JsonNode i = identity == null ? Json.MAPPER.missingNode() : identity;
                 if (!Did.isValid(i.path("did").asText(null))) yield new Unparseable(id, "identity event without a valid did");
                 yield new IdentityEvent(id, i.get("did").asText(), i.path("handle").asText(null),
                         i.path("is_active").asBoolean(false), i.path("status").asText(null));
             }
-            default -> new Unparseable(id, "unknown event type " + n.path("type").asText("(none)"));
+            default -> new Unparseable(id, "unknown event type " + (type == null ? "(none)" : type));
         };
     }
 
-    private static TapEvent record(long id, JsonNode r) {
-        String did = r.path("did").asText(null);
-        String collection = r.path("collection").asText(null);
-        String rkey = r.path("rkey").asText(null);
-        String action = r.path("action").asText("");
-        if (!Did.isValid(did)) return new Unparseable(id, "record event without a valid did");
-        if (!Nsid.isValid(collection)) return new Unparseable(id, "record event without a valid collection");
-        if (!RecordKey.isValid(rkey)) return new Unparseable(id, "record event without a valid rkey");
-        boolean live = r.path("live").asBoolean(false);
-        if (action.equals("delete")) return new RecordEvent(id, live, did, collection, rkey, action, null, null);
-        if (!action.equals("create") && !action.equals("update")) return new Unparseable(id, "unknown action " + action);
-        String cid = r.path("cid").asText(null);
-        if (!CidSyntax.isValid(cid)) return new Unparseable(id, action + " without a valid cid");
-        JsonNode value = r.get("record");
-        if (value == null || !value.isObject()) return new Unparseable(id, action + " without a record value");
-        String json = value.toString();
-        if (json.contains("\\u0000")) return new Unparseable(id, "record contains a NUL character");
-        return new RecordEvent(id, live, did, collection, rkey, action, cid, json);
+    private static <T> T skip(JsonParser p, T value) throws IOException {
+        p.skipChildren();
+        return value;
+    }
+
+    /** The fields of a {@code record} body as they stream by; the value is kept as JSON text. */
+    final class RecordFields {
+        private String did;
+        private String collection;
+        private String rkey;
+        private String action = "";
+        private String cid;
+        private boolean live;
+        private String valueJson;
+
+        static RecordFields read(JsonParser p) throws IOException {
+            var r = new RecordFields();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                String text = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                switch (field) {
+                    case "did" -> r.did = text;
+                    case "collection" -> r.collection = text;
+                    case "rkey" -> r.rkey = text;
+                    case "action" -> r.action = text == null ? "" : text;
+                    case "cid" -> r.cid = text;
+                    case "live" -> r.live = t == JsonToken.VALUE_TRUE;
+                    case "record" -> r.valueJson = t == JsonToken.START_OBJECT ? copy(p) : skip(p, null);
+                    default -> p.skipChildren();
+                }
+            }
+            return r;
+        }
+
+        private static String copy(JsonParser p) throws IOException {
+            var out = new SegmentedStringWriter(BufferRecyclers.getBufferRecycler());
+            try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+                g.copyCurrentStructure(p);
+            }
+            return out.getAndClear();
+        }
+
+        TapEvent event(long id) {
+            if (!Did.isValid(did)) return new Unparseable(id, "record event without a valid did");
+            if (!Nsid.isValid(collection)) return new Unparseable(id, "record event without a valid collection");
+            if (!RecordKey.isValid(rkey)) return new Unparseable(id, "record event without a valid rkey");
+            if (action.equals("delete")) return new RecordEvent(id, live, did, collection, rkey, action, null, null);
+            if (!action.equals("create") && !action.equals("update")) return new Unparseable(id, "unknown action " + action);
+            if (!CidSyntax.isValid(cid)) return new Unparseable(id, action + " without a valid cid");
+            if (valueJson == null) return new Unparseable(id, action + " without a record value");
+            // Postgres jsonb cannot hold NUL; the generator writes it escaped.
+            if (valueJson.contains("\\u0000")) return new Unparseable(id, "record contains a NUL character");
+            return new RecordEvent(id, live, did, collection, rkey, action, cid, valueJson);
+        }
     }
 }
