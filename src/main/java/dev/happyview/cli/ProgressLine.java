@@ -16,7 +16,7 @@ final class ProgressLine {
         if (job.status().equals("completed")) pct = 100;
         int filled = pct * WIDTH / 100;
         return "[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "]"
-                + String.format(Locale.ROOT, "  %3d%%  %s  %s/%s repos  %s records  %s rec/s  ETA %s",
+                + String.format(Locale.ROOT, " %3d%%  %s  %s/%s repos  %s records  %s rec/s  ETA %s",
                         pct, job.stage(), Table.count(job.processedRepos()), Table.count(job.totalRepos()),
                         Table.count(job.totalRecords()), Table.count(Math.round(job.recordsPerSecond())),
                         job.etaSeconds() == null ? "-:--" : duration(job.etaSeconds()));

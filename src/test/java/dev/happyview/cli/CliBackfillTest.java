@@ -60,7 +60,7 @@ class CliBackfillTest {
         // Not a terminal: whole progress lines, no carriage returns; the last one is the finished job.
         assertThat(r.out()).doesNotContain("\r");
         assertThat(lines.get(lines.size() - 2)).isEqualTo(
-                "[####################]  100%  completed  40/40 repos  " + Table.count(expected) + " records  "
+                "[####################] 100%  completed  40/40 repos  " + Table.count(expected) + " records  "
                         + lines.get(lines.size() - 2).replaceAll(".* records  ", ""));
         assertThat(lines.get(lines.size() - 2)).matches(".* [0-9,]+ rec/s  ETA -:--");
         assertThat(lines.getLast()).matches("completed: 40 repos, " + Table.count(expected) + " records in \\d+:\\d\\d");
