@@ -139,6 +139,15 @@ class OpenApiTest {
     }
 
     @Test
+    void theMarkdownRenderingListsEveryRoute() throws Exception {
+        String md = java.nio.file.Files.readString(java.nio.file.Path.of("docs/api.md"));
+        for (var op : operations()) {
+            assertThat(md).as(op.key()).contains("| " + op.method().toUpperCase() + " | `" + op.path() + "` |");
+            assertThat(md).as(op.key()).contains("### " + op.method().toUpperCase() + " " + op.path());
+        }
+    }
+
+    @Test
     void theServiceServesThisDocument() {
         var r = app.get("/openapi.yaml", null);
         assertThat(r.status()).isEqualTo(200);
