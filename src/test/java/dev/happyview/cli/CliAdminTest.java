@@ -76,6 +76,16 @@ class CliAdminTest {
     }
 
     @Test
+    void aKeyThatCannotReadJobsStillUploads(@TempDir Path dir) throws Exception {
+        String uploader = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"uploader\",\"permissions\":[\"lexicons:create\"]}").json().get("key").asText();
+        var r = CliRunner.run(app.baseUrl(), uploader, "lexicon", "upload", lexicon(dir, "com.example.upload.only").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().strip()).isEqualTo("uploaded com.example.upload.only (revision 1)");
+        assertThat(jobsFor("com.example.upload.only")).isEqualTo(1);
+    }
+
+    @Test
     void anInvalidLexiconFileIsReportedWithoutCallingTheServer(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("broken.json");
         Files.writeString(file, "{\"lexicon\":");
@@ -135,7 +145,7 @@ class CliAdminTest {
 
     @Test
     void flagsOverrideTheEnvironment() {
-        var r = CliRunner.runWith(Map.of("HAPPYVIEW_URL", "http://127.0.0.1:9", "HAPPYVIEW_API_KEY", "hv_wrong"),
+        var r = CliRunner.runWith(Map.of("HAPPYVIEW_URL", "http://127.0.0.1:9", "HAPPYVIEW_API_KEY", "hv_wrong"), false,
                 List.of("status", "--url", app.baseUrl(), "--api-key", TestApp.ADMIN_KEY));
         assertThat(r.exit()).as(r.toString()).isZero();
     }

@@ -85,6 +85,19 @@ class CliBackfillTest {
     }
 
     @Test
+    void onATerminalProgressIsOneLineRedrawnInPlace(@TempDir Path dir) throws Exception {
+        uploadWithoutBackfill(dir, POSTS);
+        var r = CliRunner.runWith(java.util.Map.of("HAPPYVIEW_URL", app.baseUrl(), "HAPPYVIEW_API_KEY", TestApp.ADMIN_KEY),
+                true, java.util.List.of("backfill", "--collection", POSTS, "--did", net.dids().getLast(), "--wait"));
+        assertThat(r.exit()).as(r.toString()).isZero();
+        var lines = java.util.List.of(r.out().split("\n")); // not lines(): it would split at \r too
+        // The id, the progress line (every redraw starts with \r, none ends a line until the job ended), the summary.
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).startsWith("\r[").contains("\r[####################] 100%  completed  1/1 repos");
+        assertThat(lines.get(2)).startsWith("completed: 1 repos, ");
+    }
+
+    @Test
     void aRejectedRequestExitsTwoWithTheServersMessage() {
         var r = cli("backfill", "--collection", "com.example.nothing.here", "--wait");
         assertThat(r.exit()).as(r.toString()).isEqualTo(2);

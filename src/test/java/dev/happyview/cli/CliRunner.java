@@ -24,11 +24,11 @@ final class CliRunner {
         var env = new HashMap<String, String>();
         if (url != null) env.put("HAPPYVIEW_URL", url);
         if (key != null) env.put("HAPPYVIEW_API_KEY", key);
-        return runWith(env, List.of(args));
+        return runWith(env, false, List.of(args));
     }
 
-    static Result runWith(Map<String, String> env, List<String> args) {
-        var cli = Main.commandLine(env, false);
+    static Result runWith(Map<String, String> env, boolean terminal, List<String> args) {
+        var cli = Main.commandLine(env, terminal);
         var out = new StringWriter();
         var err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
