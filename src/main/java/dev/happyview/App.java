@@ -103,13 +103,14 @@ public final class App implements AutoCloseable {
                 metrics.tap(() -> consumer.status().eventsApplied(), () -> consumer.status().deadLetters());
             }
             var feed = new BackfillFeed(backfill.service());
-            closeables.add(feed);
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
                     feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer, backfill.service()), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
+            // Closed before the HTTP server (closeables close in reverse), while its streams still have requests.
+            closeables.add(feed);
         } catch (Exception e) {
             close();
             throw e;

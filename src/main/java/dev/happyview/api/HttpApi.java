@@ -39,11 +39,11 @@ public final class HttpApi implements AutoCloseable {
             cfg.routes.exception(SQLTransientConnectionException.class, (e, ctx) ->
                     ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database unavailable")));
             cfg.routes.exception(SQLException.class, (e, ctx) -> {
-                log.error("database error on {} {}", ctx.method(), ctx.path(), e);
+                log.error("database error on {}", describe(ctx), e);
                 ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database error"));
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                log.error("unexpected error on {}", describe(ctx), e);
                 ctx.status(500).json(new ErrorBody("InternalServerError", "unexpected error"));
             });
             cfg.routes.error(404, ctx -> {
@@ -55,6 +55,15 @@ public final class HttpApi implements AutoCloseable {
         });
         app.start(host, port);
         return new HttpApi(app);
+    }
+
+    /** The request for a log line; a request already recycled (a stream closed at shutdown) has no path left. */
+    private static String describe(io.javalin.http.Context ctx) {
+        try {
+            return ctx.method() + " " + ctx.path();
+        } catch (RuntimeException e) {
+            return "a finished request";
+        }
     }
 
     private static String errorName(int status) {

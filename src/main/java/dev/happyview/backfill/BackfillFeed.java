@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class BackfillFeed implements Routes.Module, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackfillFeed.class);
     static final int JOBS = 50;
+    private static final int HEARTBEAT_TICKS = 20;
 
     private final Callable<String> snapshot;
     private final long intervalMillis;
@@ -34,6 +35,7 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
     private volatile String last;
     private Thread ticker;
     private volatile boolean closed;
+    private long ticks;
 
     public BackfillFeed(BackfillService service) {
         this(() -> Json.MAPPER.writeValueAsString(service.list(JOBS, null).jobs()), 500);
@@ -69,7 +71,9 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
         client.keepAlive();
         client.onClose(() -> clients.remove(client));
         try {
-            client.sendEvent("jobs", snapshot.call());
+            String now = snapshot.call();
+            client.sendEvent("jobs", now);
+            if (last == null) last = now; // so the ticker's first round does not send the same list again
         } catch (Exception e) {
             log.warn("backfill feed: could not read jobs: {}", e.toString());
         }
@@ -90,11 +94,15 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
             }
             try {
                 String now = snapshot.call();
-                if (!now.equals(last)) {
+                boolean changed = !now.equals(last);
+                // A comment now and then keeps idle connections from being timed out by the server or a proxy.
+                boolean heartbeat = ++ticks % HEARTBEAT_TICKS == 0;
+                if (changed || heartbeat) {
                     last = now;
                     for (SseClient c : clients) {
                         if (c.terminated()) clients.remove(c);
-                        else c.sendEvent("jobs", now);
+                        else if (changed) c.sendEvent("jobs", now);
+                        else c.sendComment("heartbeat");
                     }
                 }
             } catch (Exception e) {

@@ -185,7 +185,7 @@ final class ScenarioBenchmark {
     }
 
     /** Every (uri, cid) of the ground truth is in the index and nothing else is. */
-    private static void checkAgainstGroundTruth(SimnetProcess net, Scenario s, String jdbc) throws Exception {
+    static void checkAgainstGroundTruth(SimnetProcess net, Scenario s, String jdbc) throws Exception {
         var expected = new HashMap<String, String>();
         String url = net.info().get("ground_truth_url").asText() + "?collections="
                 + URLEncoder.encode(String.join(",", s.targets()), StandardCharsets.UTF_8);

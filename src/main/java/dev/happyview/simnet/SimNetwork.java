@@ -256,8 +256,13 @@ public final class SimNetwork implements AutoCloseable {
         List<SimRepo> which = didOrNull == null ? repos : (byDid.containsKey(didOrNull) ? List.of(byDid.get(didOrNull)) : List.of());
         Map<String, Set<String>> listed;
         synchronized (relayIndex) {
+            // For one repo only its own membership is copied: the Tap simulator asks once per repo.
             listed = new HashMap<>();
-            relayListed.forEach((k, v) -> listed.put(k, colls.contains(k) ? Set.copyOf(v) : Set.of()));
+            for (String c : colls) {
+                Set<String> v = relayListed.get(c);
+                if (v == null) continue;
+                listed.put(c, didOrNull == null ? Set.copyOf(v) : v.contains(didOrNull) ? Set.of(didOrNull) : Set.of());
+            }
         }
         for (SimRepo r : which) {
             if (fails(r, strategy)) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +45,8 @@ public final class TapSimulator implements AutoCloseable {
     private final Duration redeliverAfter;
     private final Javalin server;
     private final ConcurrentSkipListMap<Long, Event> outbox = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, Event> unsent = new ConcurrentSkipListMap<>();
+    private final Map<String, DidQueue> perDid = new ConcurrentHashMap<>();
     private final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
     private final Map<String, Boolean> tracked = new ConcurrentHashMap<>();
     private final List<WsContext> clients = new CopyOnWriteArrayList<>();
@@ -56,6 +59,7 @@ public final class TapSimulator implements AutoCloseable {
     private final ExecutorService backfills = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread dispatcher;
     private volatile boolean running = true;
+    private volatile boolean paused;
 
     private TapSimulator(SimNetwork net, Set<String> collections, String password, Duration redeliverAfter) {
         this.net = net;
@@ -76,6 +80,9 @@ public final class TapSimulator implements AutoCloseable {
                 }
             });
             cfg.routes.post("/repos/remove", ctx -> dids(ctx).forEach(tracked::remove));
+            // Simulator-only (not Tap's API): hold and release delivery, so a benchmark can time a drain alone.
+            cfg.routes.post("/_sim/pause", ctx -> pause());
+            cfg.routes.post("/_sim/resume", ctx -> resume());
             cfg.routes.get("/stats/repo-count", ctx -> ctx.json(Map.of("repo_count", tracked.size())));
             cfg.routes.get("/stats/record-count", ctx -> ctx.json(Map.of("record_count", records.get())));
             cfg.routes.get("/stats/outbox-buffer", ctx -> ctx.json(Map.of("outbox_buffer", outbox.size())));
@@ -115,6 +122,15 @@ public final class TapSimulator implements AutoCloseable {
         ackListeners.add(listener);
     }
 
+    /** Holds delivery (events still queue up) until {@link #resume()}: lets a benchmark time the drain alone. */
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+    }
+
     public int outboxSize() {
         return outbox.size();
     }
@@ -141,7 +157,7 @@ public final class TapSimulator implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalArgumentException(e);
         }
-        outbox.put(id, new Event(id, did, false, frame.toString(), null, null, null));
+        queue(new Event(id, did, false, frame.toString(), null, null, null));
         return id;
     }
 
@@ -196,7 +212,15 @@ public final class TapSimulator implements AutoCloseable {
         long id = nextId.getAndIncrement();
         ObjectNode frame = JSON.createObjectNode().put("id", id).put("type", type);
         frame.set(type, body);
-        outbox.put(id, new Event(id, did, live, frame.toString(), uri, action, cid));
+        queue(new Event(id, did, live, frame.toString(), uri, action, cid));
+    }
+
+    private void queue(Event e) {
+        var q = perDid.computeIfAbsent(e.did(), d -> new DidQueue());
+        q.unacked.add(e.id());
+        if (e.live()) q.liveUnacked.add(e.id());
+        outbox.put(e.id(), e);
+        unsent.put(e.id(), e);
     }
 
     private void onClientFrame(WsContext ctx, String message) {
@@ -211,31 +235,41 @@ public final class TapSimulator implements AutoCloseable {
             long id = n.get("id").asLong();
             Event e = outbox.remove(id);
             sentAt.remove(id);
-            if (e != null) ackListeners.forEach(l -> l.accept(e));
+            if (e != null) {
+                var q = perDid.get(e.did());
+                q.unacked.remove(id);
+                q.liveUnacked.remove(id);
+                ackListeners.forEach(l -> l.accept(e));
+            }
         }
     }
 
-    /** Sends what per-DID order allows, and again what stayed unacknowledged longer than the timeout. */
+    /**
+     * Sends what per-DID order allows, and again what stayed unacknowledged longer than the timeout. New events are
+     * looked at every 2 ms; the whole outbox only a few times per timeout, so the cost of a pass does not grow with
+     * the number of events in flight.
+     */
     private void dispatch() {
+        long redeliveryScanNanos = Math.max(redeliverAfter.toNanos() / 4, 20_000_000L);
+        long lastScan = System.nanoTime();
         while (running) {
             try {
                 Thread.sleep(2);
-                if (clients.isEmpty()) continue;
+                if (clients.isEmpty() || paused) continue;
                 long now = System.nanoTime();
-                Map<String, Boolean> earlierUnacked = new HashMap<>();
-                Set<String> blocked = new java.util.HashSet<>();
-                for (Event e : outbox.values()) {
-                    if (blocked.contains(e.did())) continue;
-                    boolean hasEarlier = earlierUnacked.getOrDefault(e.did(), false);
-                    earlierUnacked.put(e.did(), true);
-                    if (e.live()) {
-                        blocked.add(e.did()); // nothing later for this DID goes out before this one is acked
-                        if (hasEarlier) continue; // and it waits for everything earlier
+                for (Event e : unsent.values()) {
+                    if (!mayGo(e)) continue;
+                    if (!send(e, now)) break; // no client right now: the event stays unsent
+                    unsent.remove(e.id());
+                }
+                if (now - lastScan >= redeliveryScanNanos) {
+                    lastScan = now;
+                    for (Event e : outbox.values()) {
+                        Long at = sentAt.get(e.id());
+                        if (at == null || now - at < redeliverAfter.toNanos()) continue;
+                        redelivered.incrementAndGet();
+                        send(e, now);
                     }
-                    Long at = sentAt.get(e.id());
-                    if (at != null && now - at < redeliverAfter.toNanos()) continue;
-                    if (at != null) redelivered.incrementAndGet();
-                    send(e, now);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -245,13 +279,31 @@ public final class TapSimulator implements AutoCloseable {
         }
     }
 
-    private void send(Event e, long now) {
+    /** Per-DID order: nothing passes an unacked live event, and a live event waits for everything before it. */
+    private boolean mayGo(Event e) {
+        DidQueue q = perDid.get(e.did());
+        Long firstLive = q.liveUnacked.isEmpty() ? null : q.liveUnacked.first();
+        if (firstLive != null && firstLive < e.id()) return false;
+        if (!e.live()) return true;
+        Long first = q.unacked.isEmpty() ? null : q.unacked.first();
+        return first == null || first >= e.id();
+    }
+
+    /** A DID's unacknowledged event ids, and the live ones among them (its barriers). */
+    private static final class DidQueue {
+        final ConcurrentSkipListSet<Long> unacked = new ConcurrentSkipListSet<>();
+        final ConcurrentSkipListSet<Long> liveUnacked = new ConcurrentSkipListSet<>();
+    }
+
+    /** Sends to one of the clients; false if there is none. A send that fails is retried after the timeout. */
+    private boolean send(Event e, long now) {
         List<WsContext> live = clients;
-        if (live.isEmpty()) return;
+        if (live.isEmpty()) return false;
         WsContext client = live.get(Math.floorMod(roundRobin.getAndIncrement(), live.size()));
         sentAt.put(e.id(), now);
         sent.incrementAndGet();
         client.send(e.frame());
+        return true;
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Indexes what Tap's {@code /channel} delivers. Frames are applied in batches (up to 1000 or 20 ms) in one
- * transaction through the shared {@link RecordWriter}, keeping arrival order per record (the last change of a URI in
+ * Indexes what Tap's {@code /channel} delivers. Frames are applied in batches (up to 1000 or 20 ms), split by DID
+ * over two appliers that each write in one transaction through the shared {@link RecordWriter}, keeping arrival order per record (the last change of a URI in
  * a batch wins, which is what applying them one by one would leave); only after the commit is each event
  * acknowledged, so a crash can cause redelivery but never loss. Frames that cannot be used go to
  * {@code tap_dead_letters} in the same transaction and are acknowledged too, so one bad frame cannot block the stream.
@@ -36,6 +37,8 @@ public final class TapChannelConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TapChannelConsumer.class);
     private static final int BATCH = 1000;
     private static final long BATCH_WAIT_MS = 20;
+    /** Transactions applied at once; two keep both cores and Postgres busy without reordering any DID's events. */
+    private static final int APPLIERS = 2;
 
     public enum State { CONNECTING, CONNECTED, DISCONNECTED, UNAUTHORIZED, STOPPED }
 
@@ -57,6 +60,8 @@ public final class TapChannelConsumer implements AutoCloseable {
     private volatile boolean running;
     private Thread connector;
     private Thread processor;
+    private final List<BlockingQueue<Work>> applierQueues = new ArrayList<>();
+    private final List<Thread> appliers = new ArrayList<>();
     private Thread acker;
 
     public TapChannelConsumer(TapClient tap, Database db, RecordWriter writer, Predicate<String> isRecordCollection) {
@@ -69,6 +74,11 @@ public final class TapChannelConsumer implements AutoCloseable {
     public void start() {
         running = true;
         connector = Thread.ofPlatform().daemon().name("tap-connector").start(this::connectLoop);
+        for (int i = 0; i < APPLIERS; i++) {
+            var queue = new ArrayBlockingQueue<Work>(2);
+            applierQueues.add(queue);
+            appliers.add(Thread.ofPlatform().daemon().name("tap-applier-" + i).start(() -> applyLoop(queue)));
+        }
         processor = Thread.ofPlatform().daemon().name("tap-processor").start(this::processLoop);
         acker = Thread.ofPlatform().daemon().name("tap-acker").start(this::ackLoop);
     }
@@ -168,44 +178,90 @@ public final class TapChannelConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Gathers frames into batches, parses them and hands each applier the events of its DIDs. A DID always goes to the
+     * same applier, and each applier commits its batches in order, so per-DID order holds while two transactions run
+     * at once.
+     */
     private void processLoop() {
         var batch = new ArrayList<String>(BATCH);
         long windowStart = System.nanoTime();
-        long windowEvents = 0;
-        while (running || !frames.isEmpty()) {
+        long windowApplied = applied.get();
+        try {
+            while (running || !frames.isEmpty()) {
+                try {
+                    String first = frames.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) continue;
+                    batch.add(first);
+                    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BATCH_WAIT_MS);
+                    while (batch.size() < BATCH) {
+                        String next = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        if (next == null) break;
+                        batch.add(next);
+                    }
+                    dispatch(batch);
+                    long now = System.nanoTime();
+                    if (now - windowStart >= 1_000_000_000L) {
+                        long total = applied.get();
+                        eventsPerSecond = (total - windowApplied) / ((now - windowStart) / 1e9);
+                        windowStart = now;
+                        windowApplied = total;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } finally {
+                    batch.clear();
+                }
+            }
+        } finally {
+            for (var q : applierQueues) q.add(Work.STOP);
+        }
+    }
+
+    /** Events of one batch for one applier, with their frames (kept for dead letters). */
+    private record Work(List<TapEvent> events, List<String> frames) {
+        static final Work STOP = new Work(List.of(), List.of());
+    }
+
+    private void dispatch(List<String> batch) throws InterruptedException {
+        var parts = new ArrayList<Work>(APPLIERS);
+        for (int i = 0; i < APPLIERS; i++) parts.add(new Work(new ArrayList<>(), new ArrayList<>()));
+        for (String frame : batch) {
+            TapEvent e = TapEvent.parse(frame);
+            String did = switch (e) {
+                case TapEvent.RecordEvent r -> r.did();
+                case TapEvent.IdentityEvent i -> i.did();
+                case TapEvent.Unparseable u -> "";
+            };
+            Work w = parts.get(Math.floorMod(did.hashCode(), APPLIERS));
+            w.events().add(e);
+            w.frames().add(frame);
+        }
+        for (int i = 0; i < APPLIERS; i++) {
+            if (!parts.get(i).events().isEmpty()) applierQueues.get(i).put(parts.get(i));
+        }
+    }
+
+    private void applyLoop(BlockingQueue<Work> queue) {
+        while (true) {
+            Work work;
             try {
-                String first = frames.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
-                batch.add(first);
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BATCH_WAIT_MS);
-                while (batch.size() < BATCH) {
-                    String next = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (next == null) break;
-                    batch.add(next);
-                }
-                apply(batch);
-                windowEvents += batch.size();
-                long now = System.nanoTime();
-                if (now - windowStart >= 1_000_000_000L) {
-                    eventsPerSecond = windowEvents / ((now - windowStart) / 1e9);
-                    windowStart = now;
-                    windowEvents = 0;
-                }
+                work = queue.take();
             } catch (InterruptedException e) {
                 return;
+            }
+            if (work == Work.STOP) return;
+            try {
+                apply(work.events(), work.frames());
             } catch (Exception e) {
-                // The batch was not committed: it is not acknowledged and Tap delivers it again.
+                // Not committed: not acknowledged either, so Tap delivers these events again.
                 lastError = "applying events: " + e;
-                log.warn("tap batch of {} events not applied: {}", batch.size(), e.toString());
-            } finally {
-                batch.clear();
+                log.warn("tap batch of {} events not applied: {}", work.events().size(), e.toString());
             }
         }
     }
 
-    private void apply(List<String> batch) throws SQLException {
-        var events = new ArrayList<TapEvent>(batch.size());
-        for (String frame : batch) events.add(TapEvent.parse(frame));
+    private void apply(List<TapEvent> events, List<String> batch) throws SQLException {
         Map<String, RecordRow> lastChange = new LinkedHashMap<>(); // uri → row, or null for a delete
         var deads = new ArrayList<Object[]>();
         for (int i = 0; i < events.size(); i++) {
@@ -298,6 +354,7 @@ public final class TapChannelConsumer implements AutoCloseable {
         if (acker != null) acker.interrupt();
         try {
             if (processor != null) processor.join(5000);
+            for (Thread t : appliers) t.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

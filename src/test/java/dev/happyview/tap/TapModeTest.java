@@ -42,8 +42,14 @@ class TapModeTest {
     }
 
     static void awaitIndex(TestApp app, SimNetwork net, TapSimulator tap) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-                tap.outboxSize() == 0 && app.indexedRecords().equals(net.groundTruth(Set.of(POSTS), null).records()));
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    tap.outboxSize() == 0 && app.indexedRecords().equals(net.groundTruth(Set.of(POSTS), null).records()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("channel not drained: outbox %d, sent %d, redelivered %d, indexed %d of %d, consumer %s"
+                    .formatted(tap.outboxSize(), tap.sentCount(), tap.redeliveredCount(), app.indexedRecords().size(),
+                            net.groundTruth(Set.of(POSTS), null).size(), app.app().tapConsumer().status()), e);
+        }
     }
 
     @Test
