@@ -37,10 +37,6 @@ public final class AdminClient implements AutoCloseable {
         this.apiKey = apiKey;
     }
 
-    public String url() {
-        return base.toString();
-    }
-
     public JsonNode get(String path) {
         return send("GET", path, null);
     }
