@@ -158,6 +158,11 @@ public final class App implements AutoCloseable {
         return http.port();
     }
 
+    /** The HTTP routes as {@code "METHOD /path"}. */
+    public List<String> routes() {
+        return http.routes();
+    }
+
     /** The admin key generated on this start (first start without ADMIN_API_KEY only). */
     public Optional<String> generatedAdminKey() {
         return generatedAdminKey;

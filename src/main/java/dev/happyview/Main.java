@@ -1,6 +1,8 @@
 package dev.happyview;
 
+import dev.happyview.cli.AdminCommands;
 import dev.happyview.cli.ServeCommand;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,10 +16,16 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
+        return commandLine(System.getenv(), System.console() != null);
+    }
+
+    /** {@code env} and {@code terminal} are parameters so tests can run the admin commands in-process. */
+    public static CommandLine commandLine(Map<String, String> env, boolean terminal) {
         var cli = new CommandLine(new Main());
         cli.addSubcommand("serve", ServeCommand.commandLine());
         cli.addSubcommand("bench", new dev.happyview.bench.BenchCommand());
         cli.addSubcommand("simnet", new dev.happyview.simnet.SimnetCommand());
+        AdminCommands.install(cli, env, terminal);
         return cli;
     }
 

@@ -84,6 +84,13 @@ public final class HttpApi implements AutoCloseable {
         return app.port();
     }
 
+    /** Every registered HTTP route as {@code "METHOD /path"}; the API description is checked against this list. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(r -> r.endpoint.method.name() + " " + r.endpoint.path)
+                .toList();
+    }
+
     @Override
     public void close() {
         app.stop();
