@@ -12,8 +12,9 @@ import java.net.UnknownHostException;
  * space: in production only https to hosts whose every address is public. {@code ALLOW_PRIVATE_NETWORK} (tests,
  * simnet) allows loopback, private addresses and plain http.
  *
- * <p>The check resolves the name itself; the HTTP client resolves it again when connecting, so a DNS answer that
- * changes in between (rebinding) is not covered. Redirects are never followed, so one cannot lead elsewhere.
+ * <p>The check resolves the name itself and the HTTP client resolves it again when connecting; both read the JDK's
+ * address cache, and production allows only https, so a rebound answer fails certificate verification (see
+ * docs/reliability.md). Redirects are never followed, so one cannot lead elsewhere.
  */
 public final class OutboundGuard {
     /** The system resolver; a seam so tests can name what a host resolves to without real DNS. */
