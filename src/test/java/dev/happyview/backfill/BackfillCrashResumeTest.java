@@ -106,4 +106,24 @@ class BackfillCrashResumeTest {
             }
         }
     }
+
+    /** The index equals the ground truth and the job's counters are exact: every repo processed, none failed. */
+    static void assertExact(Connection c, String jobId, Map<String, String> truth, int repos, long records) throws Exception {
+        var rows = new java.util.HashMap<String, String>();
+        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT uri, cid FROM records")) {
+            while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
+        }
+        assertThat(rows).isEqualTo(truth);
+        try (var st = c.prepareStatement(
+                "SELECT total_repos, processed_repos, total_records, failed_repos FROM backfill_jobs WHERE id = ?::uuid")) {
+            st.setString(1, jobId);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(repos);
+                assertThat(rs.getInt(2)).isEqualTo(repos);
+                assertThat(rs.getLong(3)).isEqualTo(records);
+                assertThat(rs.getInt(4)).isZero();
+            }
+        }
+    }
 }

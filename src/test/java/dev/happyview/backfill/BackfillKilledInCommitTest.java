@@ -10,7 +10,6 @@ import dev.happyview.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,22 +47,7 @@ class BackfillKilledInCommitTest {
             }
             System.out.printf("kill inside a batch: %d records committed before the held batch%n", committedAtKill);
             assertThat(committedAtKill).as("the kill landed mid-job").isBetween(1L, 60L * 400 - 1);
-            var rows = new HashMap<String, String>();
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT uri, cid FROM records")) {
-                while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-            }
-            assertThat(rows).isEqualTo(net.groundTruth());
-            try (var st = c.prepareStatement(
-                    "SELECT total_repos, processed_repos, total_records, failed_repos FROM backfill_jobs WHERE id = ?::uuid")) {
-                st.setString(1, jobId);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    assertThat(rs.getInt(1)).isEqualTo(60);
-                    assertThat(rs.getInt(2)).isEqualTo(60);
-                    assertThat(rs.getLong(3)).isEqualTo(60 * 400);
-                    assertThat(rs.getInt(4)).isZero();
-                }
-            }
+            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), 60, 60 * 400);
         }
     }
 

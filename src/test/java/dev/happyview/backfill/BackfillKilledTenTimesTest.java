@@ -9,7 +9,6 @@ import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
 import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,22 +44,7 @@ class BackfillKilledTenTimesTest {
                 await().atMost(Duration.ofSeconds(120)).until(() -> BackfillCrashResumeTest.status(c, jobId).equals("completed"));
             }
             System.out.println("stages at the ten kills: " + stagesAtKill);
-            var rows = new HashMap<String, String>();
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT uri, cid FROM records")) {
-                while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-            }
-            assertThat(rows).isEqualTo(net.groundTruth());
-            try (var st = c.prepareStatement(
-                    "SELECT total_repos, processed_repos, total_records, failed_repos FROM backfill_jobs WHERE id = ?::uuid")) {
-                st.setString(1, jobId);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    assertThat(rs.getInt(1)).isEqualTo(120);
-                    assertThat(rs.getInt(2)).isEqualTo(120);
-                    assertThat(rs.getLong(3)).isEqualTo(120 * 400);
-                    assertThat(rs.getInt(4)).isZero();
-                }
-            }
+            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), 120, 120 * 400);
         }
     }
 
