@@ -1,0 +1,104 @@
+// Starts the reference PLC directory and PDS on 127.0.0.1 (run with Node 22 and --require ./loopback.cjs), writes
+// records with the official client, and prints one JSON line describing the network. Stops when stdin closes.
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as plc from '@did-plc/server';
+import * as pds from '@atproto/pds';
+import { AtpAgent } from '@atproto/api';
+import { Secp256k1Keypair } from '@atproto/crypto';
+
+const POST = 'com.example.interop.post';
+const LIKE = 'com.example.interop.like';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const plcServer = plc.PlcServer.create({ db: plc.Database.mock(), port: await freePort() });
+await plcServer.start();
+const plcUrl = `http://localhost:${plcServer.server.address().port}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'happyview-interop-'));
+const port = await freePort();
+const rotationKey = await Secp256k1Keypair.create({ exportable: true });
+const env = {
+  devMode: true,
+  port,
+  hostname: 'localhost',
+  dataDirectory: dir,
+  blobstoreDiskLocation: join(dir, 'blobs'),
+  didPlcUrl: plcUrl,
+  plcRotationKeyK256PrivateKeyHex: Buffer.from(await rotationKey.export()).toString('hex'),
+  jwtSecret: 'interop-jwt-secret',
+  adminPassword: 'interop-admin',
+  serviceHandleDomains: ['.test'],
+  inviteRequired: false,
+  disableSsrfProtection: true,
+  bskyAppViewUrl: 'https://appview.invalid',
+  bskyAppViewDid: 'did:example:appview',
+  modServiceUrl: 'https://moderation.invalid',
+  modServiceDid: 'did:example:moderation',
+};
+const server = await pds.PDS.create(pds.envToCfg(env), pds.envToSecrets(env));
+await server.start();
+const pdsUrl = `http://localhost:${port}`;
+
+const dids = [];
+for (const name of ['alice', 'bob', 'carol']) {
+  const agent = new AtpAgent({ service: pdsUrl });
+  await agent.createAccount({ email: `${name}@example.test`, handle: `${name}.test`, password: 'interop-pass' });
+  const did = agent.session.did;
+  dids.push(did);
+  const blob = await agent.uploadBlob(new Uint8Array([137, 80, 78, 71, 1, 2, 3, name.length]), { encoding: 'image/png' });
+  const posts = [];
+  for (let i = 0; i < 25; i++) {
+    const record = {
+      $type: POST,
+      text: `${name} says hello #${i} — ünïcödé ✓`,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      count: i,
+      flags: [true, false, null],
+      nested: { depth: { deeper: [i, `x${i}`, { z: -i }] } },
+      bytes: { $bytes: Buffer.from(`payload-${i}`).toString('base64').replace(/=+$/, '') },
+    };
+    if (i % 5 === 0) record.image = blob.data.blob;
+    const res = await agent.com.atproto.repo.createRecord({ repo: did, collection: POST, record });
+    posts.push(res.data);
+  }
+  // A strong ref to another record ($link-free JSON, but a CID string inside), an update and a delete.
+  for (let i = 0; i < 4; i++) {
+    await agent.com.atproto.repo.createRecord({
+      repo: did,
+      collection: LIKE,
+      record: { $type: LIKE, subject: { uri: posts[i].uri, cid: posts[i].cid }, createdAt: new Date(Date.UTC(2026, 1, 1)).toISOString() },
+    });
+  }
+  const rkey = posts[1].uri.split('/').pop();
+  await agent.com.atproto.repo.putRecord({
+    repo: did, collection: POST, rkey,
+    record: { $type: POST, text: `${name} edited`, createdAt: new Date(Date.UTC(2026, 2, 1)).toISOString() },
+  });
+  await agent.com.atproto.repo.deleteRecord({ repo: did, collection: POST, rkey: posts[2].uri.split('/').pop() });
+}
+
+process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, collections: [POST, LIKE] }) + '\n');
+
+const stop = async () => {
+  try { await server.destroy(); } catch { /* exiting anyway */ }
+  try { await plcServer.destroy(); } catch { /* exiting anyway */ }
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
