@@ -189,6 +189,7 @@ async function connectFeed() {
     if (state.openJob) loadJobDetail();
   });
   source.onerror = () => {
+    console.warn(`jobs feed interrupted (readyState ${source.readyState})`);
     setLive(false, 'reconnecting…');
     // The browser retries by itself; a closed stream (e.g. its token expired) needs a new token.
     if (source.readyState === EventSource.CLOSED && state.events === source && sessionStorage.getItem(KEY_STORAGE)) {

@@ -93,8 +93,9 @@ class DashboardBrowserTest {
     @Test
     void signInUploadWatchTheJobCompleteThenCreateAndCancelAnother() throws Exception {
         // Slow enough (one request at a time per host, 60 ms each) that the second job can be cancelled while it runs.
+        // Three repos fail for good (two not found, one taken down): the job view must list them with their reasons.
         var scenario = Scenario.builder().seed(7).repos(120).pdsHosts(2).collections(POSTS).smallMax(30).largeShare(0)
-                .latencyMs(60).build();
+                .latencyMs(60).faults("not-found:2,takendown:1").build();
         try (var net = SimNetwork.start(scenario);
                 var app = TestApp.start(TestApp.baseConfig()
                         .with(Setting.RELAY_URL, net.relayUrl()).with(Setting.PLC_URL, net.plcUrl())
@@ -153,6 +154,13 @@ class DashboardBrowserTest {
             wait.until(d -> byId("job-view").isDisplayed() && byId("job-stages").getText().contains("Fetching records"));
             assertThat(byId("job-facts").getText()).contains(String.format("%,d", expected));
             assertThat(byId("job-cancel").isDisplayed()).as("no cancel on an ended job").isFalse();
+            wait.until(d -> byId("job-repos-body").findElements(By.tagName("tr")).size() == 3);
+            for (WebElement repo : byId("job-repos-body").findElements(By.tagName("tr"))) {
+                var cells = repo.findElements(By.tagName("td"));
+                assertThat(cells.get(1).getText()).isEqualTo("skipped");
+                assertThat(cells.get(4).getText()).as("the reason").isNotBlank();
+            }
+            assertThat(byId("job-repos-body").getText()).contains("Could not find repo");
             shot("07-job-detail-completed");
             byId("job-back").click();
             wait.until(d -> byId("jobs-view").isDisplayed());
