@@ -18,7 +18,7 @@ class BackfillKilledTenTimesTest {
     @Test
     void tenKillsLoseNothingAndCountersEndExact() throws Exception {
         String db = TestPostgres.newDatabaseUrl();
-        try (var net = new MiniNetwork(COLLECTION, 120, 400); var c = DriverManager.getConnection(db)) {
+        try (var net = new MiniNetwork(COLLECTION, 250, 400); var c = DriverManager.getConnection(db)) {
             net.pdsLatencyMillis = 60;
             net.plcLatencyMillis = 20;
             Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
@@ -41,10 +41,10 @@ class BackfillKilledTenTimesTest {
                 stagesAtKill.append(stage(c, jobId)).append(' ');
             }
             try (var last = ServiceProcess.start(env)) {
-                await().atMost(Duration.ofSeconds(120)).until(() -> BackfillCrashResumeTest.status(c, jobId).equals("completed"));
+                await().atMost(Duration.ofSeconds(180)).until(() -> BackfillCrashResumeTest.status(c, jobId).equals("completed"));
             }
             System.out.println("stages at the ten kills: " + stagesAtKill);
-            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), 120, 120 * 400);
+            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), 250, 250 * 400);
         }
     }
 
