@@ -33,6 +33,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
                 .setPGStartupWait(Duration.ofSeconds(60))
+                // No hook of zonky's: it would stop Postgres while the service's own shutdown hook is still draining
+                // work (the JVM runs hooks at once), failing every last write. The owner closes this server last.
+                .setRegisterShutdownHook(false)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("shared_buffers", "128MB");

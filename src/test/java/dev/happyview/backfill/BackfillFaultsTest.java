@@ -90,4 +90,50 @@ class BackfillFaultsTest {
             }
         }
     }
+
+    /**
+     * The way operators run it: embedded Postgres, default concurrency (256 repos at a time). SIGTERM must drain the
+     * in-flight repos while the database is still up (it is stopped last), so no write fails on the way out.
+     */
+    @Test
+    void sigtermWithTheEmbeddedDatabaseDrainsWithoutAFailedWrite() throws Exception {
+        java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("happyview-sigterm");
+        try (var net = new MiniNetwork(COLLECTION, 400, 60)) {
+            net.pdsLatencyMillis = 30;
+            Map<String, String> env = Map.of("DATA_DIR", dataDir.toString(), "ADMIN_API_KEY", TestApp.ADMIN_KEY,
+                    "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
+                    "BACKFILL_LEASE_SECONDS", "600", "BACKFILL_HOST_RATE", "1000");
+            String jobId;
+            java.util.List<String> output;
+            long exitMillis;
+            try (var first = ServiceProcess.start(env)) {
+                BackfillCrashResumeTest.send(first.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
+                jobId = BackfillCrashResumeTest.post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
+                await().atMost(Duration.ofSeconds(60)).until(() -> job(first.url(), jobId).get("processed_repos").asInt() >= 20);
+                long t0 = System.nanoTime();
+                assertThat(first.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+                exitMillis = (System.nanoTime() - t0) / 1_000_000;
+                output = first.output();
+            }
+            System.out.printf("SIGTERM with the embedded database: exited in %d ms%n", exitMillis);
+            assertThat(output).as("writes that failed during shutdown")
+                    .noneMatch(l -> l.contains("could not record") || l.contains("Connection is not available"));
+            assertThat(exitMillis).isLessThan(10_000);
+            // Leases last 10 minutes: only claims given back let the restarted service finish the job.
+            try (var second = ServiceProcess.start(env)) {
+                await().atMost(Duration.ofSeconds(90)).until(() -> job(second.url(), jobId).get("status").asText().equals("completed"));
+                JsonNode done = job(second.url(), jobId);
+                assertThat(done.get("processed_repos").asInt()).isEqualTo(400);
+                assertThat(done.get("total_records").asLong()).isEqualTo(net.groundTruth().size());
+            }
+        }
+    }
+
+    private static JsonNode job(String baseUrl, String id) throws Exception {
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/admin/backfill/" + id))
+                    .header("Authorization", "Bearer " + TestApp.ADMIN_KEY).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return dev.happyview.Json.MAPPER.readTree(resp.body());
+        }
+    }
 }

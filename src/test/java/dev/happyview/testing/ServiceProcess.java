@@ -19,11 +19,12 @@ public final class ServiceProcess implements AutoCloseable {
     private static final Pattern RUNNING = Pattern.compile("running at (http://\\S+)");
 
     private final Process process;
-    private final List<String> output = new ArrayList<>();
+    private final List<String> output;
     private final String url;
 
-    private ServiceProcess(Process process, String url) {
+    private ServiceProcess(Process process, List<String> output, String url) {
         this.process = process;
+        this.output = output;
         this.url = url;
     }
 
@@ -53,11 +54,14 @@ public final class ServiceProcess implements AutoCloseable {
             started.completeExceptionally(new IllegalStateException("service exited: " + String.join("\n", lines)));
         });
         String url = started.get(60, TimeUnit.SECONDS);
-        var sp = new ServiceProcess(p, url);
-        synchronized (lines) {
-            sp.output.addAll(lines);
+        return new ServiceProcess(p, lines, url);
+    }
+
+    /** Everything the process printed so far. */
+    public List<String> output() {
+        synchronized (output) {
+            return List.copyOf(output);
         }
-        return sp;
     }
 
     public String url() {
