@@ -2,7 +2,6 @@ package dev.happyview.bench;
 
 import dev.happyview.store.Database;
 import dev.happyview.store.EmbeddedPostgresServer;
-import java.nio.file.Files;
 import java.sql.DriverManager;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -38,8 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var dir = Files.createTempDirectory("happyview-bench");
-        try (var pg = EmbeddedPostgresServer.start(dir, true)) {
+        try (var pg = EmbeddedPostgresServer.startTemporary("happyview-bench", true)) {
             if (scenario.equals("tap")) {
                 TapBenchmark.run(pg, System.out);
                 return 0;

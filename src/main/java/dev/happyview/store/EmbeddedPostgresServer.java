@@ -16,9 +16,17 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     private final EmbeddedPostgres postgres;
+    private final Path deleteOnClose;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path deleteOnClose) {
         this.postgres = postgres;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /** A throwaway server (benchmarks, tests) in a new temporary directory that is deleted when it closes. */
+    public static EmbeddedPostgresServer startTemporary(String prefix, boolean durable) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        return new EmbeddedPostgresServer(builder(dir, durable, 0).start(), dir);
     }
 
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable) throws IOException {
@@ -29,6 +37,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable, int port) throws IOException {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
+        return new EmbeddedPostgresServer(builder(dataDir, durable, port).start(), null);
+    }
+
+    private static EmbeddedPostgres.Builder builder(Path dataDir, boolean durable, int port) {
         var builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
@@ -45,7 +57,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off");
         }
-        return new EmbeddedPostgresServer(builder.start());
+        return builder;
     }
 
     /**
@@ -82,5 +94,30 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         postgres.close();
+        if (deleteOnClose != null) deleteTree(deleteOnClose);
+    }
+
+    /** Deletes a directory and everything below it (a data directory left by a test or benchmark), best effort. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs)
+                    throws IOException {
+                Files.deleteIfExists(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE; // gone meanwhile
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                Files.deleteIfExists(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

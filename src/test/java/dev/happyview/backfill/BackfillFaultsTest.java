@@ -126,6 +126,8 @@ class BackfillFaultsTest {
                 assertThat(done.get("processed_repos").asInt()).isEqualTo(400);
                 assertThat(done.get("total_records").asLong()).isEqualTo(net.groundTruth().size());
             }
+        } finally {
+            dev.happyview.store.EmbeddedPostgresServer.deleteTree(dataDir);
         }
     }
 

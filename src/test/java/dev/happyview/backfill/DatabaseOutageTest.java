@@ -58,6 +58,7 @@ class DatabaseOutageTest {
             assertThat(BackfillEngineTest.indexed(app)).isEqualTo(net.groundTruth());
         } finally {
             pg.close();
+            EmbeddedPostgresServer.deleteTree(dir);
         }
     }
 }

@@ -85,7 +85,8 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     @Override
+    /** A process still running is stopped gracefully, so an embedded Postgres it started stops with it. */
     public void close() throws Exception {
-        if (process.isAlive()) kill();
+        if (process.isAlive()) terminate(Duration.ofSeconds(30));
     }
 }

@@ -1,8 +1,6 @@
 package dev.happyview.testing;
 
 import dev.happyview.store.EmbeddedPostgresServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.UUID;
 
@@ -18,15 +16,9 @@ public final class TestPostgres {
     public static synchronized String newDatabaseUrl() {
         try {
             if (server == null) {
-                Path dir = Files.createTempDirectory("happyview-test-pg");
-                server = EmbeddedPostgresServer.start(dir, false);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        server.close();
-                    } catch (Exception ignored) {
-                        // the JVM is exiting anyway
-                    }
-                }));
+                sweepStaleDirectories();
+                server = EmbeddedPostgresServer.startTemporary("happyview-test-pg", false);
+                Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::stop)); // in case the session listener did not run
             }
             String name = "t_" + UUID.randomUUID().toString().replace("-", "");
             try (var c = DriverManager.getConnection(server.jdbcUrl("postgres"));
@@ -36,6 +28,35 @@ public final class TestPostgres {
             return server.jdbcUrl(name);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the test Postgres", e);
+        }
+    }
+
+    /** Stops the server and deletes its data; called when the JUnit session ends ({@link StopTestPostgres}). */
+    static synchronized void stop() {
+        if (server == null) return;
+        try {
+            server.close();
+        } catch (Exception ignored) {
+            // stopping anyway
+        }
+        server = null;
+    }
+
+    /**
+     * Data directories of earlier test JVMs that ended before their shutdown hook deleted them (a killed fork):
+     * removed once their Postgres is gone (no postmaster.pid) and they are old enough not to be another JVM's.
+     */
+    private static void sweepStaleDirectories() {
+        var tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        long cutoff = System.currentTimeMillis() - java.time.Duration.ofMinutes(30).toMillis();
+        try (var dirs = java.nio.file.Files.newDirectoryStream(tmp, "happyview-{test-pg,outage-pg,sigterm}*")) {
+            for (var dir : dirs) {
+                if (java.nio.file.Files.exists(dir.resolve("postmaster.pid"))) continue;
+                if (java.nio.file.Files.getLastModifiedTime(dir).toMillis() > cutoff) continue;
+                EmbeddedPostgresServer.deleteTree(dir);
+            }
+        } catch (Exception ignored) {
+            // best effort: a leftover directory costs disk, not correctness
         }
     }
 }
