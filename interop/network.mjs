@@ -53,7 +53,8 @@ await server.start();
 const pdsUrl = `http://localhost:${port}`;
 
 const dids = [];
-for (const name of ['alice', 'bob', 'carol']) {
+const deactivated = [];
+for (const name of ['alice', 'bob', 'carol', 'dave']) {
   const agent = new AtpAgent({ service: pdsUrl });
   await agent.createAccount({ email: `${name}@example.test`, handle: `${name}.test`, password: 'interop-pass' });
   const did = agent.session.did;
@@ -88,9 +89,14 @@ for (const name of ['alice', 'bob', 'carol']) {
     record: { $type: POST, text: `${name} edited`, createdAt: new Date(Date.UTC(2026, 2, 1)).toISOString() },
   });
   await agent.com.atproto.repo.deleteRecord({ repo: did, collection: POST, rkey: posts[2].uri.split('/').pop() });
+  // dave has records but leaves: the PDS then refuses his repo, and a backfill must skip him with a reason.
+  if (name === 'dave') {
+    await agent.com.atproto.server.deactivateAccount({});
+    deactivated.push(did);
+  }
 }
 
-process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, collections: [POST, LIKE] }) + '\n');
+process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, deactivated, collections: [POST, LIKE] }) + '\n');
 
 const stop = async () => {
   try { await server.destroy(); } catch { /* exiting anyway */ }
