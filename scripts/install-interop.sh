@@ -26,7 +26,8 @@ fi
 [ "$(uname -sm)" = "Linux x86_64" ] || fail "Node 22 comes from $NODE_PACKAGE, which is for Linux x86_64 only"
 want="$( (cat "$root/interop/package.json" "$root/interop/package-lock.json"; echo "$NODE_PACKAGE") | sha256sum | cut -c1-16)"
 marker="$dir/installed"
-[ "$(cat "$marker" 2>/dev/null)" = "$want" ] && exit 0
+# The marker alone is not enough: node_modules may have been deleted since (to free disk space, say).
+[ "$(cat "$marker" 2>/dev/null)" = "$want" ] && [ -d "$dir/node_modules/@atproto/pds" ] && exit 0
 
 start=$SECONDS
 mkdir -p "$dir"

@@ -32,8 +32,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Interop with the reference implementation: the real PDS and PLC from npm ({@code @atproto/pds},
@@ -59,12 +61,21 @@ class RealPdsInteropTest {
     static HttpServer relay;
     static final StringBuffer networkLog = new StringBuffer();
 
+    // Why the network could not start here; each test then aborts with it. An abort in @BeforeAll would be reported
+    // as "Tests run: 0, Skipped: 0", which nobody notices; per test, Maven prints "Skipped: 2" as a warning.
+    static String skipReason;
+
     @BeforeAll
     static void startTheReferenceNetwork() throws Exception {
-        if (!onPath("node") || !onPath("npm")) {
-            skip("node and npm are not on the PATH");
+        try {
+            if (!onPath("node") || !onPath("npm")) {
+                skip("node and npm are not on the PATH");
+            }
+            install();
+        } catch (TestAbortedException e) {
+            skipReason = e.getMessage();
+            return;
         }
-        install();
         for (String f : List.of("network.mjs", "loopback.cjs")) {
             Files.copy(ROOT.resolve("interop").resolve(f), DIR.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -118,12 +129,24 @@ class RealPdsInteropTest {
         }
     }
 
+    @BeforeEach
+    void skipWithoutTheNetwork() {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"list-records", "get-repo"})
     void eachStrategyIndexesExactlyWhatThePdsLists(String strategy) throws Exception {
-        Map<String, Indexed> expected = pdsListing();
-        assertThat(expected).as("3 active accounts × (25 posts − 1 deleted + 4 likes)").hasSize(84);
-        assertThat(expected.values()).anyMatch(r -> r.record().has("image")).anyMatch(r -> r.record().has("bytes"));
+        Map<String, Indexed> listed = pdsListing();
+        assertThat(listed).as("3 active accounts × (25 posts − 1 deleted + 4 likes) + alice's edges and NUL records")
+                .hasSize(86);
+        assertThat(listed.values()).anyMatch(r -> r.record().has("image")).anyMatch(r -> r.record().has("bytes"))
+                .anyMatch(r -> r.record().has("link"));
+        // Postgres jsonb cannot hold a NUL: that one record is left out and named, the rest of its repo is indexed.
+        String nulUri = listed.keySet().stream().filter(u -> u.endsWith("/nul")).findFirst().orElseThrow();
+        assertThat(listed.get(nulUri).record().get("text").asText()).contains("\0");
+        var expected = new TreeMap<>(listed);
+        expected.remove(nulUri);
         try (var app = TestApp.start(TestApp.baseConfig()
                 .with(Setting.RELAY_URL, "http://127.0.0.1:" + relay.getAddress().getPort())
                 .with(Setting.PLC_URL, info.get("plc_url").asText())
@@ -146,13 +169,23 @@ class RealPdsInteropTest {
                 assertThat(job.get("strategy").asText()).isEqualTo(strategy);
                 assertThat(job.get("failed_repos").asInt()).as(job.toString()).isZero();
                 // The deactivated account is skipped with the PDS's own refusal as the reason, not retried forever.
-                assertThat(job.get("skipped_repos").asInt()).as(job.toString()).isEqualTo(1);
                 JsonNode skipped = app.get("/admin/backfill/" + job.get("id").asText() + "/repos?status=skipped",
                         TestApp.ADMIN_KEY).json().get("repos");
-                assertThat(skipped).hasSize(1);
+                assertThat(skipped).as(skipped.toString()).hasSize(1);
+                assertThat(job.get("skipped_repos").asInt()).as(job.toString()).isEqualTo(1);
                 assertThat(skipped.get(0).get("did").asText()).isEqualTo(gone);
                 assertThat(skipped.get(0).get("last_error").asText()).contains("400")
                         .containsAnyOf("RepoDeactivated", "Could not find repo");
+                var notes = new ArrayList<String>();
+                app.get("/admin/backfill/" + job.get("id").asText() + "/repos?status=completed", TestApp.ADMIN_KEY)
+                        .json().get("repos").forEach(r -> {
+                            if (r.hasNonNull("last_error")) notes.add(r.get("last_error").asText());
+                        });
+                if (job.get("collection").asText().equals("com.example.interop.post")) {
+                    assertThat(notes).singleElement().asString().contains("1 record(s) not stored", nulUri);
+                } else {
+                    assertThat(notes).isEmpty();
+                }
             }
             assertThat(indexed(app)).isEqualTo(expected);
         }

@@ -20,9 +20,13 @@ public final class TestPostgres {
             if (server == null) {
                 Path dir = Files.createTempDirectory("happyview-test-pg");
                 server = EmbeddedPostgresServer.start(dir, false);
+                // The data directory goes too: every test JVM left 50 MB to 1 GB in /tmp, which filled the disk.
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
                         server.close();
+                        try (var files = Files.walk(dir)) {
+                            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                        }
                     } catch (Exception ignored) {
                         // the JVM is exiting anyway
                     }
