@@ -65,7 +65,7 @@ final class GetRepoFetch implements FetchStrategy {
             verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
                 RecordRow row = toRow(work.did(), rec);
-                if (ListRecordsFetch.hasNul(row.recordJson())) {
+                if (RecordRow.hasNul(row.recordJson())) {
                     refused.add(row.uri());
                     return;
                 }

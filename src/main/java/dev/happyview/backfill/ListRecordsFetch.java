@@ -64,7 +64,7 @@ final class ListRecordsFetch implements FetchStrategy {
                 var rows = new ArrayList<RecordRow>(page.records().size());
                 for (PdsClient.ListedRecord r : page.records()) {
                     RecordRow row = toRow(work.did(), collection, r);
-                    if (hasNul(row.recordJson())) {
+                    if (RecordRow.hasNul(row.recordJson())) {
                         refused.add(row.uri());
                         continue;
                     }
@@ -106,20 +106,6 @@ final class ListRecordsFetch implements FetchStrategy {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
         return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson());
-    }
-
-    /**
-     * Whether JSON text holds the NUL character, which Postgres {@code jsonb} cannot store. JSON can only carry it
-     * escaped (backslash, "u0000"); after an even number of backslashes "u0000" is plain text, e.g. a post that
-     * quotes the escape, and is stored like any other.
-     */
-    static boolean hasNul(String json) {
-        for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
-            int backslashes = 1;
-            while (i - backslashes >= 0 && json.charAt(i - backslashes) == '\\') backslashes++;
-            if (backslashes % 2 == 1) return true;
-        }
-        return false;
     }
 
     static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {

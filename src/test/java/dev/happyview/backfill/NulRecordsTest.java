@@ -2,6 +2,7 @@ package dev.happyview.backfill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.store.RecordRow;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,13 +13,13 @@ class NulRecordsTest {
 
     @Test
     void onlyAnEscapeAfterAnEvenRunOfBackslashesIsANul() {
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"a" + ESCAPE + "b\"}")).isTrue();
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"" + ESCAPE + "\"}")).isTrue();
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"\\\\\\" + ESCAPE.substring(1) + "\"}")).as("\\\\ then NUL").isTrue();
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"\\" + ESCAPE + "\"}")).as("a post quoting the escape").isFalse();
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"\\\\\\" + ESCAPE + "\"}")).as("\\\\ \\\\ u0000").isFalse();
-        assertThat(ListRecordsFetch.hasNul("{\"t\":\"\\u0001 u0000\"}")).isFalse();
-        assertThat(ListRecordsFetch.hasNul("{}")).isFalse();
+        assertThat(RecordRow.hasNul("{\"t\":\"a" + ESCAPE + "b\"}")).isTrue();
+        assertThat(RecordRow.hasNul("{\"t\":\"" + ESCAPE + "\"}")).isTrue();
+        assertThat(RecordRow.hasNul("{\"t\":\"\\\\\\" + ESCAPE.substring(1) + "\"}")).as("\\\\ then NUL").isTrue();
+        assertThat(RecordRow.hasNul("{\"t\":\"\\" + ESCAPE + "\"}")).as("a post quoting the escape").isFalse();
+        assertThat(RecordRow.hasNul("{\"t\":\"\\\\\\" + ESCAPE + "\"}")).as("\\\\ \\\\ u0000").isFalse();
+        assertThat(RecordRow.hasNul("{\"t\":\"\\u0001 u0000\"}")).isFalse();
+        assertThat(RecordRow.hasNul("{}")).isFalse();
     }
 
     @Test
