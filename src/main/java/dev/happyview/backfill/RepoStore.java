@@ -113,9 +113,9 @@ final class RepoStore {
 
     /**
      * Marks a fetched repo done, unless discovery added a collection to it meanwhile: then the lease is given back
-     * and the repo is fetched again. Returns whether it was marked completed.
+     * and the repo is fetched again. Returns whether it was marked completed. {@code note} (kept in {@code last_error})
+     * names records that were left out, or is null.
      */
-    /** {@code note}: why some records were left out, or null. */
     boolean markCompleted(Claim claim, int records, String strategy, String note) throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement("""
                 UPDATE backfill_repos
