@@ -53,7 +53,8 @@ await server.start();
 const pdsUrl = `http://localhost:${port}`;
 
 const dids = [];
-for (const name of ['alice', 'bob', 'carol']) {
+const deactivated = [];
+for (const name of ['alice', 'bob', 'carol', 'dave']) {
   const agent = new AtpAgent({ service: pdsUrl });
   await agent.createAccount({ email: `${name}@example.test`, handle: `${name}.test`, password: 'interop-pass' });
   const did = agent.session.did;
@@ -88,9 +89,34 @@ for (const name of ['alice', 'bob', 'carol']) {
     record: { $type: POST, text: `${name} edited`, createdAt: new Date(Date.UTC(2026, 2, 1)).toISOString() },
   });
   await agent.com.atproto.repo.deleteRecord({ repo: did, collection: POST, rkey: posts[2].uri.split('/').pop() });
+  if (name === 'alice') {
+    // Edges of the data model the PDS accepts: a bare CID link, the largest safe integers, empty values, escapes
+    // (and text that quotes an escape), astral characters, an empty key, deep nesting. And, in a record of its own,
+    // a NUL, which the PDS stores but Postgres jsonb cannot.
+    let deep = { leaf: true };
+    for (let d = 0; d < 30; d++) deep = { d, deep };
+    await agent.com.atproto.repo.createRecord({
+      repo: did, collection: POST, rkey: 'edges',
+      record: {
+        $type: POST, text: 'edges', createdAt: new Date(Date.UTC(2026, 3, 1)).toISOString(),
+        link: { $link: posts[0].cid }, big: Number.MAX_SAFE_INTEGER, small: Number.MIN_SAFE_INTEGER, zero: 0,
+        empty: '', emptyObject: {}, emptyArray: [], escapes: 'quote " backslash \\ tab \t newline \n',
+        quoted: 'the escape \\u0000 as text', astral: '👩‍👩‍👧 𝄞', '': 'empty key', 'ключ': 'значение', deep,
+      },
+    });
+    await agent.com.atproto.repo.createRecord({
+      repo: did, collection: POST, rkey: 'nul',
+      record: { $type: POST, text: 'a\u0000b', createdAt: new Date(Date.UTC(2026, 3, 2)).toISOString() },
+    });
+  }
+  // dave has records but leaves: the PDS then refuses his repo, and a backfill must skip him with a reason.
+  if (name === 'dave') {
+    await agent.com.atproto.server.deactivateAccount({});
+    deactivated.push(did);
+  }
 }
 
-process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, collections: [POST, LIKE] }) + '\n');
+process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, deactivated, collections: [POST, LIKE] }) + '\n');
 
 const stop = async () => {
   try { await server.destroy(); } catch { /* exiting anyway */ }

@@ -38,7 +38,7 @@ final class AutoFetch implements FetchStrategy {
     }
 
     @Override
-    public int fetch(RepoWork work, BooleanSupplier cancelled)
+    public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         boolean carsWork = !hostsWithoutCars.contains(work.pdsEndpoint());
         if (carsWork && work.collections().size() >= CAR_FOR_COLLECTIONS) return viaCar(work, cancelled);
@@ -59,7 +59,7 @@ final class AutoFetch implements FetchStrategy {
         return listRecords.fetchFrom(work, firstPages, cancelled);
     }
 
-    private int viaCar(RepoWork work, BooleanSupplier cancelled)
+    private Fetched viaCar(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         try {
             return getRepo.fetch(work, cancelled);

@@ -2,10 +2,10 @@ package dev.happyview.backfill;
 
 import java.util.function.BooleanSupplier;
 
-/** One way of getting a repo's records into the index. Returns the number of records indexed. */
+/** One way of getting a repo's records into the index. */
 interface FetchStrategy {
     String name();
 
-    int fetch(RepoWork work, BooleanSupplier cancelled)
+    Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException;
 }

@@ -52,7 +52,7 @@ final class GetRepoFetch implements FetchStrategy {
     }
 
     @Override
-    public int fetch(RepoWork work, BooleanSupplier cancelled)
+    public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         if (cancelled.getAsBoolean()) throw new CancelledException();
         Set<String> wanted = Set.copyOf(work.collections());
@@ -60,10 +60,16 @@ final class GetRepoFetch implements FetchStrategy {
         var written = new ArrayList<CompletableFuture<Void>>();
         var pending = new ArrayList<RecordRow>(ROWS_PER_PAGE);
         int[] count = {0};
+        var refused = new ArrayList<String>();
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
             verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
-                pending.add(toRow(work.did(), rec));
+                RecordRow row = toRow(work.did(), rec);
+                if (RecordRow.hasNul(row.recordJson())) {
+                    refused.add(row.uri());
+                    return;
+                }
+                pending.add(row);
                 if (work.prune()) seen.computeIfAbsent(rec.collection(), c -> new HashSet<>()).add(rec.rkey());
                 count[0]++;
                 if (pending.size() >= ROWS_PER_PAGE) flush(pending, written);
@@ -77,7 +83,6 @@ final class GetRepoFetch implements FetchStrategy {
             switch (e.cause) {
                 case CancelledException c -> throw c;
                 case InterruptedException i -> throw i;
-                case RepoFetchException r -> throw r;
                 default -> throw Failures.classify("getRepo", e.cause);
             }
         } catch (Exception e) {
@@ -94,7 +99,7 @@ final class GetRepoFetch implements FetchStrategy {
                 }
             }
         }
-        return count[0];
+        return new Fetched(count[0], refused);
     }
 
     private void flush(List<RecordRow> pending, List<CompletableFuture<Void>> written) {
@@ -125,15 +130,13 @@ final class GetRepoFetch implements FetchStrategy {
         String uri = "at://" + did + "/" + rec.collection() + "/" + rec.rkey();
         try {
             return new RecordRow(uri, did, rec.collection(), rec.rkey(), rec.cid().toString(),
-                    ListRecordsFetch.storable(Json.MAPPER.writeValueAsString(rec.value()), uri));
+                    Json.MAPPER.writeValueAsString(rec.value()));
         } catch (JsonProcessingException e) {
-            throw new Abort(e);
-        } catch (RepoFetchException e) {
             throw new Abort(e);
         }
     }
 
-    /** Carries a checked outcome (cancel, interrupt, a refused record) out of the verifier's consumer callback. */
+    /** Carries a checked outcome (cancel, interrupt, a JSON failure) out of the verifier's consumer callback. */
     private static final class Abort extends RuntimeException {
         final Exception cause;
 

@@ -37,15 +37,16 @@ final class ListRecordsFetch implements FetchStrategy {
     }
 
     @Override
-    public int fetch(RepoWork work, BooleanSupplier cancelled)
+    public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         return fetchFrom(work, java.util.Map.of(), cancelled);
     }
 
     /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
-    int fetchFrom(RepoWork work, java.util.Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
+    Fetched fetchFrom(RepoWork work, java.util.Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         int count = 0;
+        var refused = new ArrayList<String>();
         var written = new ArrayList<CompletableFuture<Void>>();
         for (String collection : work.collections()) {
             Set<String> seen = work.prune() ? new HashSet<>() : null;
@@ -63,6 +64,10 @@ final class ListRecordsFetch implements FetchStrategy {
                 var rows = new ArrayList<RecordRow>(page.records().size());
                 for (PdsClient.ListedRecord r : page.records()) {
                     RecordRow row = toRow(work.did(), collection, r);
+                    if (RecordRow.hasNul(row.recordJson())) {
+                        refused.add(row.uri());
+                        continue;
+                    }
                     rows.add(row);
                     if (seen != null) seen.add(row.rkey());
                 }
@@ -82,7 +87,7 @@ final class ListRecordsFetch implements FetchStrategy {
             }
         }
         awaitWritten(written);
-        return count;
+        return new Fetched(count, refused);
     }
 
     static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
@@ -100,15 +105,7 @@ final class ListRecordsFetch implements FetchStrategy {
         if (r.valueJson() == null) {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
-        return new RecordRow(uri, did, collection, rkey, r.cid(), storable(r.valueJson(), uri));
-    }
-
-    /** Postgres {@code jsonb} cannot hold the NUL character; such a record is refused with a clear reason. */
-    static String storable(String json, String uri) throws RepoFetchException {
-        if (json.contains("\\u0000")) {
-            throw RepoFetchException.permanent("record " + uri + " contains a NUL character, which cannot be stored");
-        }
-        return json;
+        return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson());
     }
 
     static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {

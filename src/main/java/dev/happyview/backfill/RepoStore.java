@@ -113,14 +113,15 @@ final class RepoStore {
 
     /**
      * Marks a fetched repo done, unless discovery added a collection to it meanwhile: then the lease is given back
-     * and the repo is fetched again. Returns whether it was marked completed.
+     * and the repo is fetched again. Returns whether it was marked completed. {@code note} (kept in {@code last_error})
+     * names records that were left out, or is null.
      */
-    boolean markCompleted(Claim claim, int records, String strategy) throws SQLException {
+    boolean markCompleted(Claim claim, int records, String strategy, String note) throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement("""
                 UPDATE backfill_repos
                    SET status = CASE WHEN collections_version = ? THEN 'completed' ELSE status END,
                        record_count = CASE WHEN collections_version = ? THEN ? ELSE record_count END,
-                       fetch_strategy = ?, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                       fetch_strategy = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
                        next_attempt_at = NULL, updated_at = now()
                  WHERE job_id = ? AND did = ?
              RETURNING status""")) {
@@ -128,8 +129,9 @@ final class RepoStore {
             st.setInt(2, claim.collectionsVersion());
             st.setInt(3, records);
             st.setString(4, strategy);
-            st.setObject(5, claim.jobId());
-            st.setString(6, claim.did());
+            st.setString(5, note);
+            st.setObject(6, claim.jobId());
+            st.setString(7, claim.did());
             try (var rs = st.executeQuery()) {
                 return rs.next() && rs.getString(1).equals("completed");
             }

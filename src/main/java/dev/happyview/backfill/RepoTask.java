@@ -54,8 +54,9 @@ final class RepoTask {
                     ? job.collections()
                     : claim.collections().stream().filter(job.collections()::contains).toList();
             FetchStrategy strategy = strategies.forJob(job);
-            int records = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
-            if (repos.markCompleted(claim, records, strategy.name())) completed.increment();
+            Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
+            if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
+            if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();
         } catch (RepoFetchException e) {
             recordFailure(job, claim, e.failure());
         } catch (CancelledException e) {

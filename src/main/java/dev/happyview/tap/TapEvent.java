@@ -11,6 +11,7 @@ import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.protocol.syntax.RecordKey;
+import dev.happyview.store.RecordRow;
 import java.io.IOException;
 
 /** One frame of Tap's channel, parsed exactly as Tap sends it. */
@@ -123,8 +124,7 @@ sealed interface TapEvent {
             if (!action.equals("create") && !action.equals("update")) return new Unparseable(id, "unknown action " + action);
             if (!CidSyntax.isValid(cid)) return new Unparseable(id, action + " without a valid cid");
             if (valueJson == null) return new Unparseable(id, action + " without a record value");
-            // Postgres jsonb cannot hold NUL; the generator writes it escaped.
-            if (valueJson.contains("\\u0000")) return new Unparseable(id, "record contains a NUL character");
+            if (RecordRow.hasNul(valueJson)) return new Unparseable(id, "record contains a NUL character");
             return new RecordEvent(id, live, did, collection, rkey, action, cid, valueJson);
         }
     }

@@ -45,6 +45,33 @@ class BackfillEngineTest {
     }
 
     @Test
+    void aRecordWithANulIsLeftOutAndNamedWhileTheRestOfItsRepoIsIndexed() throws Exception {
+        try (var net = new MiniNetwork(COLLECTION, 3, 20); var app = app(net)) {
+            String did = net.repos.keySet().iterator().next();
+            var records = net.repos.get(did);
+            String nulKey = records.firstKey();
+            records.get(nulKey).put("text", "a" + (char) 0 + "b");
+            records.get(records.lastKey()).put("text", "quoting the escape: \\u0000");
+            uploadRecordLexicon(app, COLLECTION);
+            var created = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}");
+            JsonNode job = awaitEnd(app, created.json().get("id").asText());
+
+            assertThat(job.get("status").asText()).isEqualTo("completed");
+            assertThat(job.get("skipped_repos").asInt() + job.get("failed_repos").asInt()).isZero();
+            String nulUri = "at://" + did + "/" + COLLECTION + "/" + nulKey;
+            var expected = new HashMap<>(net.groundTruth());
+            expected.remove(nulUri);
+            assertThat(indexed(app)).isEqualTo(expected);
+            var repo = app.get("/admin/backfill/" + job.get("id").asText() + "/repos?status=completed", TestApp.ADMIN_KEY)
+                    .json().get("repos");
+            var notes = new HashMap<String, String>();
+            repo.forEach(r -> notes.put(r.get("did").asText(), r.path("last_error").asText(null)));
+            assertThat(notes.get(did)).contains("1 record(s) not stored", nulUri);
+            assertThat(notes.values().stream().filter(java.util.Objects::nonNull)).hasSize(1);
+        }
+    }
+
+    @Test
     void aJobIndexesExactlyWhatTheNetworkHoldsWithExactCounters() throws Exception {
         try (var net = new MiniNetwork(COLLECTION, 30, 250); var app = app(net)) {
             net.failing.put(net.repos.keySet().iterator().next(), "RepoTakendown");

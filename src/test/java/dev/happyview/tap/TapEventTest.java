@@ -76,6 +76,9 @@ class TapEventTest {
                 .isEqualTo("create without a record value");
         assertThat(reason("{'id':1,'type':'record','record':{" + body + ",'action':'create','cid':'" + CID + "','record':{'t':'a\\u0000b'}}}"))
                 .isEqualTo("record contains a NUL character");
+        assertThat(parse("{'id':1,'type':'record','record':{" + body + ",'action':'create','cid':'" + CID
+                + "','record':{'t':'quoting \\\\u0000'}}}"))
+                .as("text that quotes the escape").isInstanceOf(TapEvent.RecordEvent.class);
         assertThat(reason("{'id':1,'type':'identity','identity':{'handle':'x'}}")).isEqualTo("identity event without a valid did");
         assertThat(parse("{'id':1,'type':'mystery'}").id()).isEqualTo(1);
     }
