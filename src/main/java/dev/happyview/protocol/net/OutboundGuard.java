@@ -12,12 +12,13 @@ import java.net.UnknownHostException;
  * space: in production only https to hosts whose every address is public. {@code ALLOW_PRIVATE_NETWORK} (tests,
  * simnet) allows loopback, private addresses and plain http.
  *
- * <p>The check resolves the name itself and the HTTP client resolves it again when connecting; both read the JDK's
- * address cache, and production allows only https, so a rebound answer fails certificate verification (see
- * docs/reliability.md). Redirects are never followed, so one cannot lead elsewhere.
+ * <p>DNS rebinding: the check resolves the name once, checks every address, and pins them ({@link PinnedAddresses});
+ * the HTTP client's own lookup of that name then gets exactly the checked addresses, so an answer that changes
+ * between the check and the connect is never used. A check younger than 30 s is reused without asking DNS again.
+ * Redirects are never followed, so one cannot lead elsewhere.
  */
 public final class OutboundGuard {
-    /** The system resolver; a seam so tests can name what a host resolves to without real DNS. */
+    /** Fresh DNS answers (the system resolver); a seam so tests can name what a host resolves to without real DNS. */
     @FunctionalInterface
     public interface Resolver {
         InetAddress[] resolve(String host) throws UnknownHostException;
@@ -25,9 +26,11 @@ public final class OutboundGuard {
 
     private final boolean allowPrivate;
     private final Resolver resolver;
+    /** host → when this guard last checked it; a check younger than 30 s is reused while its pin lives. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> checkedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     public OutboundGuard(boolean allowPrivate) {
-        this(allowPrivate, InetAddress::getAllByName);
+        this(allowPrivate, PinnedAddresses::resolveFresh);
     }
 
     public OutboundGuard(boolean allowPrivate, Resolver resolver) {
@@ -48,6 +51,11 @@ public final class OutboundGuard {
             throw refused(endpoint, "only https endpoints are allowed");
         }
         if (allowPrivate) return;
+        Long last = checkedAt.get(host);
+        if (last != null && System.nanoTime() - last < PinnedAddresses.REFRESH_NANOS
+                && PinnedAddresses.pinned(host, PinnedAddresses.REFRESH_NANOS) != null) {
+            return; // checked moments ago, and the connect will still get the checked addresses
+        }
         InetAddress[] addresses;
         try {
             addresses = resolver.resolve(host);
@@ -57,6 +65,12 @@ public final class OutboundGuard {
         for (InetAddress a : addresses) {
             if (isPrivate(a)) throw refused(endpoint, "host resolves to a non-public address " + a.getHostAddress());
         }
+        if (addresses.length == 0) throw XrpcException.transientFailure(0, null, "host " + host + " has no address", null);
+        if (!PinnedAddresses.pin(host, addresses)) { // the connect will use exactly these
+            throw XrpcException.transientFailure(0, null, "too many hosts pinned; not contacting " + host + " now", null);
+        }
+        if (checkedAt.size() > 100_000) checkedAt.clear(); // only costs fresh lookups
+        checkedAt.put(host, System.nanoTime());
     }
 
     static boolean isPrivate(InetAddress a) {
