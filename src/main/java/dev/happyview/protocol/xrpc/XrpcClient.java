@@ -105,6 +105,7 @@ public final class XrpcClient implements AutoCloseable {
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
     private Opened send(URI url, String endpoint, boolean untrustedHost, boolean gzip)
             throws XrpcException, InterruptedException {
+        if (untrustedHost) guard.check(url); // refused hosts get no host policy at all
         String hostKey = url.getScheme() + "://" + url.getAuthority();
         // Hosts named by untrusted documents (PDSes, did:web) get the conservative default budget until they announce
         // their own; the operator's relay and PLC directory are limited only by concurrency and their 429s.
@@ -124,8 +125,8 @@ public final class XrpcClient implements AutoCloseable {
             stats.waited((System.nanoTime() - waitStart) / 1_000_000);
             boolean handedOver = false;
             try {
-                // Checked right before each attempt (not once before waits and retries): the connect must follow
-                // the check closely, because the check pins the addresses the connect will use.
+                // Checked again right before each attempt (waits and retries can be long): the connect must follow a
+                // check closely, because the check pins the addresses the connect will use. Recent checks are reused.
                 if (untrustedHost) guard.check(url);
                 HttpResponse<InputStream> resp;
                 try {
