@@ -750,26 +750,24 @@ public final class SimNetwork implements AutoCloseable {
             if (r.fault != null) continue;
             r.car();
             for (String collection : r.collectionCounts().keySet()) {
+                // Every non-empty page carries a cursor, so a client following cursors asks until an empty page.
                 String cursor = null;
+                List<SimRepo.Entry> page;
                 do {
-                    String key = collection + "|" + limit + "|" + cursor + "|" + false;
-                    byte[] body = renderPage(r, collection, limit, cursor, false);
-                    pages.computeIfAbsent(r.did, d -> new ConcurrentHashMap<>()).put(key, body);
-                    List<SimRepo.Entry> page = r.page(collection, limit, cursor, false);
-                    cursor = page.size() == limit ? page.getLast().rkey() : null;
-                    if (page.size() < limit && !page.isEmpty()) {
-                        // the PDS still returns a cursor on a short last page: the client asks once more
-                        String last = page.getLast().rkey();
-                        String tail = collection + "|" + limit + "|" + last + "|" + false;
-                        pages.get(r.did).put(tail, renderPage(r, collection, limit, last, false));
-                    }
+                    page = r.page(collection, limit, cursor, false);
+                    pages.computeIfAbsent(r.did, d -> new ConcurrentHashMap<>())
+                            .put(collection + "|" + limit + "|" + cursor + "|" + false, render(r, page));
+                    cursor = page.isEmpty() ? null : page.getLast().rkey();
                 } while (cursor != null);
             }
         }
     }
 
     private byte[] renderPage(SimRepo r, String collection, int limit, String cursor, boolean reverse) {
-        List<SimRepo.Entry> page = r.page(collection, limit, cursor, reverse);
+        return render(r, r.page(collection, limit, cursor, reverse));
+    }
+
+    private byte[] render(SimRepo r, List<SimRepo.Entry> page) {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode arr = out.putArray("records");
         for (SimRepo.Entry e : page) {
