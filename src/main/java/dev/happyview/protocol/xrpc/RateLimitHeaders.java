@@ -1,10 +1,11 @@
 package dev.happyview.protocol.xrpc;
 
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * Reads the {@code RateLimit-*} and {@code Retry-After} headers. {@code RateLimit-Reset} is the atproto convention of
@@ -15,14 +16,16 @@ record RateLimitHeaders(OptionalLong limit, OptionalLong remaining, OptionalLong
 
     private static final long EPOCH_THRESHOLD = 1_000_000_000L;
 
-    static RateLimitHeaders parse(HttpHeaders h, long nowMillis) {
+    /** {@code header} answers a header's first value, or null when the response has none. */
+    static RateLimitHeaders parse(Function<String, String> header, long nowMillis) {
+        Function<String, Optional<String>> h = name -> Optional.ofNullable(header.apply(name));
         OptionalLong reset = number(h, "RateLimit-Reset");
         if (reset.isPresent()) {
             long v = reset.getAsLong();
             reset = OptionalLong.of(v >= EPOCH_THRESHOLD ? v * 1000 : nowMillis + v * 1000);
         }
         OptionalLong window = OptionalLong.empty();
-        var policy = h.firstValue("RateLimit-Policy");
+        var policy = h.apply("RateLimit-Policy");
         if (policy.isPresent()) {
             for (String part : policy.get().split(";")) {
                 String p = part.trim();
@@ -46,8 +49,8 @@ record RateLimitHeaders(OptionalLong limit, OptionalLong remaining, OptionalLong
         return Duration.ofSeconds(5);
     }
 
-    private static OptionalLong retryAfter(HttpHeaders h, long nowMillis) {
-        var v = h.firstValue("Retry-After");
+    private static OptionalLong retryAfter(Function<String, Optional<String>> h, long nowMillis) {
+        var v = h.apply("Retry-After");
         if (v.isEmpty()) return OptionalLong.empty();
         String s = v.get().trim();
         OptionalLong secs = parseLong(s);
@@ -59,8 +62,8 @@ record RateLimitHeaders(OptionalLong limit, OptionalLong remaining, OptionalLong
         }
     }
 
-    private static OptionalLong number(HttpHeaders h, String name) {
-        return h.firstValue(name).map(v -> parseLong(v.trim())).orElse(OptionalLong.empty());
+    private static OptionalLong number(Function<String, Optional<String>> h, String name) {
+        return h.apply(name).map(v -> parseLong(v.trim())).orElse(OptionalLong.empty());
     }
 
     private static OptionalLong parseLong(String s) {
