@@ -93,6 +93,7 @@ public final class App implements AutoCloseable {
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
             var metrics = new Metrics();
+            closeables.add(metrics);
             writer.observeBatches(metrics::dbBatch);
             metrics.recordsWritten(writer::rowsWritten);
             metrics.httpClient(xrpc.stats());

@@ -16,11 +16,13 @@ public final class Backfill implements AutoCloseable {
     private final BackfillEngine engine;
     private final RecordSink sink;
     private final BackfillService service;
+    private final Database work;
 
-    private Backfill(BackfillEngine engine, RecordSink sink, BackfillService service) {
+    private Backfill(BackfillEngine engine, RecordSink sink, BackfillService service, Database work) {
         this.engine = engine;
         this.sink = sink;
         this.service = service;
+        this.work = work;
     }
 
     /**
@@ -30,9 +32,15 @@ public final class Backfill implements AutoCloseable {
     public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
             String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
             Supplier<List<String>> backfillCollections, String mode, dev.happyview.tap.TapHandoff tap) {
+        // Jobs are created and ended on the ordinary pool. The work of a job (discovered repos, their states, their
+        // records) commits without waiting for each WAL flush: all of it is fetched again if a database crash loses
+        // its last moments, the job's own commits flush it, and one fsync per repo state would halve the ingest rate.
+        var work = db.withDeferredFlush("happyview-backfill");
         var jobs = new JobStore(db);
-        var repos = new RepoStore(db);
-        var sink = new RecordSink(writer, 2, 1000, 256);
+        var repos = new RepoStore(work);
+        // 16 batches of rows in flight keep both writers busy; more only fills the heap (a queue of 256 CAR pages
+        // could hold 128k rows, ~150 MB).
+        var sink = new RecordSink(writer, work, 2, 1000, 16_000);
         var pds = new PdsClient(client);
         var listRecords = new ListRecordsFetch(pds, sink, writer);
         var getRepo = new GetRepoFetch(pds, resolver, sink, writer);
@@ -44,11 +52,11 @@ public final class Backfill implements AutoCloseable {
             throw new IllegalArgumentException("BACKFILL_STRATEGY must be one of " + String.join(", ", strategies.names()));
         }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
-        var discovery = new Discovery(db, jobs, repos, new RelayClient(client, relayUrl));
+        var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
         var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, tap);
         var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
         engine.start();
-        return new Backfill(engine, sink, service);
+        return new Backfill(engine, sink, service, work);
     }
 
     public BackfillService service() {
@@ -68,5 +76,6 @@ public final class Backfill implements AutoCloseable {
     public void close() {
         engine.close();
         sink.close();
+        work.close();
     }
 }

@@ -1,12 +1,14 @@
 package dev.happyview.backfill;
 
+import dev.happyview.store.Database;
 import dev.happyview.store.RecordRow;
 import dev.happyview.store.RecordWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,37 +16,42 @@ import org.slf4j.LoggerFactory;
 /**
  * Coalesces the pages of many repos into large write batches. Fetchers hand pages over without waiting for the
  * database (so a repo's page chain is not slowed by commits) and wait only once, before marking the repo done. The
- * queue is bounded, so a slow database slows the fetchers instead of filling the heap.
+ * rows queued or being written are bounded (a count of rows, not of pages: a page from a CAR holds five times the rows
+ * of a listRecords page), so a slow database slows the fetchers instead of filling the heap.
  */
 final class RecordSink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordSink.class);
 
-    private record Page(List<RecordRow> rows, CompletableFuture<Void> written) {}
+    private record Page(List<RecordRow> rows, CompletableFuture<Void> written, int permits) {}
 
     private final RecordWriter writer;
-    private final BlockingQueue<Page> queue;
+    private final Database db;
+    private final BlockingQueue<Page> queue = new LinkedBlockingQueue<>();
+    private final Semaphore rowsInFlight;
+    private final int maxRowsInFlight;
     private final int batchRows;
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    RecordSink(RecordWriter writer, int writerThreads, int batchRows, int queuedPages) {
+    RecordSink(RecordWriter writer, Database db, int writerThreads, int batchRows, int maxRowsInFlight) {
         this.writer = writer;
+        this.db = db;
         this.batchRows = batchRows;
-        this.queue = new ArrayBlockingQueue<>(queuedPages);
+        this.maxRowsInFlight = maxRowsInFlight;
+        this.rowsInFlight = new Semaphore(maxRowsInFlight);
         for (int i = 0; i < writerThreads; i++) {
             writers.add(Thread.ofPlatform().daemon().name("record-writer-" + i).start(this::drain));
         }
     }
 
-    /** Queues rows for writing; blocks while the queue is full. The future completes when they are committed. */
+    /** Queues rows for writing; blocks while too many rows are in flight. The future completes when they are committed. */
     CompletableFuture<Void> submit(List<RecordRow> rows) throws InterruptedException {
-        var page = new Page(rows, new CompletableFuture<>());
-        if (rows.isEmpty()) {
-            page.written().complete(null);
-            return page.written();
-        }
+        if (rows.isEmpty()) return CompletableFuture.completedFuture(null);
         if (closed) throw new IllegalStateException("record sink closed");
-        queue.put(page);
+        int permits = Math.min(rows.size(), maxRowsInFlight);
+        rowsInFlight.acquire(permits);
+        var page = new Page(rows, new CompletableFuture<>(), permits);
+        queue.add(page);
         return page.written();
     }
 
@@ -66,6 +73,7 @@ final class RecordSink implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } finally {
+                for (Page p : batch) rowsInFlight.release(p.permits());
                 batch.clear();
             }
         }
@@ -75,7 +83,7 @@ final class RecordSink implements AutoCloseable {
         var rows = new ArrayList<RecordRow>(rowCount);
         for (Page p : batch) rows.addAll(p.rows());
         try {
-            writer.upsert(rows);
+            upsert(rows);
             for (Page p : batch) p.written().complete(null);
         } catch (Exception e) {
             if (batch.size() == 1 || !isDataError(e)) {
@@ -87,12 +95,18 @@ final class RecordSink implements AutoCloseable {
             log.warn("record batch of {} rows failed ({}); writing its {} pages separately", rowCount, e.toString(), batch.size());
             for (Page p : batch) {
                 try {
-                    writer.upsert(p.rows());
+                    upsert(p.rows());
                     p.written().complete(null);
                 } catch (Exception pageError) {
                     p.written().completeExceptionally(pageError);
                 }
             }
+        }
+    }
+
+    private void upsert(List<RecordRow> rows) throws java.sql.SQLException {
+        try (var c = db.connection()) {
+            writer.upsert(c, rows);
         }
     }
 

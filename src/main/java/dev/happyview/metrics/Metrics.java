@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * report through the small typed methods here, so meter names live in one place. {@code GET /metrics} is public,
  * like most exporters: expose the port only to the scraper's network.
  */
-public final class Metrics implements Routes.Module {
+public final class Metrics implements Routes.Module, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer dbBatch;
     private final Set<String> hostMeters = ConcurrentHashMap.newKeySet();
@@ -33,11 +33,15 @@ public final class Metrics implements Routes.Module {
     private final java.util.List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ClientStats clientStats;
 
+    /** Binders that hold listeners or a JFR stream until closed (several services can live in one JVM, as in tests). */
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final VirtualThreadMetrics virtualThreadMetrics = new VirtualThreadMetrics();
+
     public Metrics() {
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        new VirtualThreadMetrics().bindTo(registry);
+        virtualThreadMetrics.bindTo(registry);
         dbBatch = Timer.builder("happyview_db_batch").description("Record writer batches").register(registry);
     }
 
@@ -109,5 +113,12 @@ public final class Metrics implements Routes.Module {
     @Override
     public void register(Routes routes) {
         routes.publicRoutes().get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape()));
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        virtualThreadMetrics.close();
+        registry.close();
     }
 }

@@ -52,7 +52,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("shared_buffers", "128MB");
         if (port > 0) builder.setPort(port);
-        if (!durable) {
+        if (durable) {
+            // zonky starts every server with -F (fsync off) and synchronous_commit off, fit for tests only: a crash of
+            // the machine could then lose committed data or corrupt the cluster. These -c settings come after -F.
+            builder.setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on");
+        } else {
             builder.setServerConfig("fsync", "off")
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off");

@@ -4,9 +4,9 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,11 +15,18 @@ import java.util.concurrent.TimeUnit;
  * from a timer so a server that drips bytes or stalls cannot hold a caller forever.
  */
 final class BoundedBodies {
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "xrpc-body-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService TIMER = timer();
+
+    /** Cancelled alarms leave the queue at once: nearly every body finishes in time, and each alarm holds its stream. */
+    private static ScheduledExecutorService timer() {
+        var timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "xrpc-body-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
 
     private BoundedBodies() {}
 
