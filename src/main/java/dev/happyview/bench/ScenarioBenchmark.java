@@ -41,7 +41,8 @@ final class ScenarioBenchmark {
     record Scenario(String name, List<String> simnetArgs, List<String> targets) {}
 
     record Result(Scenario scenario, int repos, long records, long wallMillis, Map<String, Long> requests,
-            long throttled, long networkBoundMillis, long peakHeapBytes, CpuTime.Spent cpu, long jitMillis) {
+            long throttled, long networkBoundMillis, long peakHeapBytes, CpuTime.Spent cpu, long jitMillis,
+            long firstRecordMillis, long completionLagMillis) {
         double recordsPerSecond() {
             return records / Math.max(0.001, wallMillis / 1000.0);
         }
@@ -160,13 +161,14 @@ final class ScenarioBenchmark {
                 heap.stop();
                 if (job.status() != JobStatus.COMPLETED) throw new IllegalStateException(s.name() + ": job " + job.status() + ": " + job.error());
                 if (!s.name().equals("warm-up")) checkAgainstGroundTruth(net, s, jdbc);
+                long[] edges = pipelineEdges(jdbc, job.id());
                 JsonNode stats = net.get(net.relayUrl() + "/stats");
                 var requests = new TreeMap<String, Long>();
                 stats.path("requests").forEach(host -> host.fields().forEachRemaining(e ->
                         requests.merge(e.getKey(), e.getValue().asLong(), Long::sum)));
                 long bound = net.info().path("lower_bound_ms").path(strategyName.equals("list-records") ? "list_records" : "get_repo").asLong();
                 return new Result(s, job.totalRepos(), job.totalRecords(), wall, requests, stats.path("throttles").size(),
-                        bound, heap.peak(), cpu, jit);
+                        bound, heap.peak(), cpu, jit, edges[0], edges[1]);
             }
         }
     }
@@ -194,6 +196,8 @@ final class ScenarioBenchmark {
                 r.recordsPerSecond());
         out.printf("  requests %s  429s %d%n", r.requests(), r.throttled());
         out.printf("  %s; JIT compiler threads busy %,d ms%n", r.cpu().describe(r.records()), r.jitMillis());
+        out.printf("  first record stored %,d ms after the job was created; job completed %,d ms after its last repo%n",
+                r.firstRecordMillis(), r.completionLagMillis());
         if (dbRate != null && !r.scenario().name().equals("db-bound")) {
             long dbBound = Math.round(r.records() / dbRate * 1000);
             long lower = Math.max(r.networkBoundMillis(), dbBound);
@@ -203,6 +207,20 @@ final class ScenarioBenchmark {
         out.printf("  peak heap %,d MB (max heap %,d MB)%n", r.peakHeapBytes() >> 20,
                 Runtime.getRuntime().maxMemory() >> 20);
         out.flush();
+    }
+
+    /** How long the pipeline took to deliver its first record, and to notice that the last repo was done. */
+    private static long[] pipelineEdges(String jdbc, java.util.UUID jobId) throws Exception {
+        try (var c = DriverManager.getConnection(jdbc); var st = c.prepareStatement("""
+                SELECT round(extract(epoch FROM (SELECT min(indexed_at) FROM records) - j.created_at) * 1000),
+                       round(extract(epoch FROM j.completed_at - (SELECT max(updated_at) FROM backfill_repos WHERE job_id = j.id)) * 1000)
+                  FROM backfill_jobs j WHERE j.id = ?""")) {
+            st.setObject(1, jobId);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        }
     }
 
     /** Uploads a record lexicon through the admin API, with backfill off: the benchmark starts its own job. */
