@@ -46,28 +46,33 @@ final class SimHost implements AutoCloseable {
         void write(OutputStream out) throws IOException;
     }
 
+    /** {@code gzipped}, when set, is {@code body} already compressed, sent to clients that accept gzip. */
     record Response(int status, String contentType, byte[] body, BodyWriter stream, Map<String, String> headers,
-                    Mode mode, int slowMillis) {
+                    Mode mode, int slowMillis, byte[] gzipped) {
         static Response json(int status, byte[] body) {
-            return new Response(status, "application/json; charset=utf-8", body, null, Map.of(), Mode.NORMAL, 0);
+            return new Response(status, "application/json; charset=utf-8", body, null, Map.of(), Mode.NORMAL, 0, null);
         }
 
         static Response of(int status, String contentType, byte[] body) {
-            return new Response(status, contentType, body, null, Map.of(), Mode.NORMAL, 0);
+            return new Response(status, contentType, body, null, Map.of(), Mode.NORMAL, 0, null);
         }
 
         static Response streaming(String contentType, BodyWriter writer) {
-            return new Response(200, contentType, null, writer, Map.of(), Mode.NORMAL, 0);
+            return new Response(200, contentType, null, writer, Map.of(), Mode.NORMAL, 0, null);
         }
 
         Response withMode(Mode m, int slow) {
-            return new Response(status, contentType, body, stream, headers, m, slow);
+            return new Response(status, contentType, body, stream, headers, m, slow, gzipped);
         }
 
         Response withHeader(String name, String value) {
             Map<String, String> h = new HashMap<>(headers);
             h.put(name, value);
-            return new Response(status, contentType, body, stream, h, mode, slowMillis);
+            return new Response(status, contentType, body, stream, h, mode, slowMillis, gzipped);
+        }
+
+        Response withGzipped(byte[] compressed) {
+            return new Response(status, contentType, body, stream, headers, mode, slowMillis, compressed);
         }
     }
 
@@ -316,7 +321,10 @@ final class SimHost implements AutoCloseable {
             return;
         }
         byte[] body = resp.body() == null ? new byte[0] : resp.body();
-        if (gzip && body.length > 0) {
+        if (gzip && resp.gzipped() != null) {
+            body = resp.gzipped();
+            ex.getResponseHeaders().set("Content-Encoding", "gzip");
+        } else if (gzip && body.length > 0) {
             ByteArrayOutputStream bout = new ByteArrayOutputStream(body.length / 4 + 64);
             try (GZIPOutputStream gz = new GZIPOutputStream(bout)) {
                 gz.write(body);

@@ -55,6 +55,13 @@ public final class SimNetwork implements AutoCloseable {
     private final List<Consumer<Mutation>> listeners = new CopyOnWriteArrayList<>();
     /** Rendered listRecords pages: DID → (collection|limit|cursor|reverse) → body; dropped when the repo changes. */
     private final Map<String, Map<String, byte[]>> pages = new ConcurrentHashMap<>();
+    /**
+     * CARs compressed ahead of time by {@code prerender}, by DID; dropped when the repo changes (its CAR is then
+     * compressed per request). A real PDS's compression costs its own CPU, not the indexer's.
+     */
+    private final Map<String, GzippedCar> gzippedCars = new ConcurrentHashMap<>();
+
+    private record GzippedCar(SimRepo.Car car, byte[] gzipped) {}
     private final List<SimHost> hosts = new CopyOnWriteArrayList<>();
     private final List<SimHost> pds = new ArrayList<>();
     private final Object mutationLock = new Object();
@@ -425,7 +432,8 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private void fire(Mutation m) {
-        pages.remove(m.did()); // its rendered pages are stale now
+        pages.remove(m.did()); // its rendered pages and CAR are stale now
+        gzippedCars.remove(m.did());
         for (Consumer<Mutation> l : listeners) {
             l.accept(m);
         }
@@ -748,7 +756,8 @@ public final class SimNetwork implements AutoCloseable {
     public void prerender(int limit) {
         for (SimRepo r : repos) {
             if (r.fault != null) continue;
-            r.car();
+            SimRepo.Car car = r.car();
+            gzippedCars.put(r.did, new GzippedCar(car, gzip(car.bytes())));
             for (String collection : r.collectionCounts().keySet()) {
                 // Every non-empty page carries a cursor, so a client following cursors asks until an empty page.
                 String cursor = null;
@@ -761,6 +770,16 @@ public final class SimNetwork implements AutoCloseable {
                 } while (cursor != null);
             }
         }
+    }
+
+    private static byte[] gzip(byte[] bytes) {
+        var out = new java.io.ByteArrayOutputStream(bytes.length / 3 + 64);
+        try (var gz = new java.util.zip.GZIPOutputStream(out, 65536)) {
+            gz.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private byte[] renderPage(SimRepo r, String collection, int limit, String cursor, boolean reverse) {
@@ -806,8 +825,11 @@ public final class SimNetwork implements AutoCloseable {
         if (mode == SimHost.Mode.HANG) {
             return SimHost.Response.of(200, null, null).withMode(mode, 0);
         }
-        return SimHost.Response.of(200, "application/vnd.ipld.car", r.car().bytes())
-                .withMode(mode, r.fault == null ? 0 : r.fault.slowMillis());
+        SimRepo.Car car = r.car();
+        GzippedCar ready = gzippedCars.get(r.did);
+        return SimHost.Response.of(200, "application/vnd.ipld.car", car.bytes())
+                .withMode(mode, r.fault == null ? 0 : r.fault.slowMillis())
+                .withGzipped(ready != null && ready.car() == car ? ready.gzipped() : null);
     }
 
     private SimHost.Response describeRepo(int idx, SimHost.Request req) {
