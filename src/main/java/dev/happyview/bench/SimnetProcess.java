@@ -27,12 +27,25 @@ final class SimnetProcess implements AutoCloseable {
         this.info = info;
     }
 
+    /**
+     * A simulator that serves pre-rendered bytes: it lives for one scenario, and C1 alone compiles its (I/O-bound)
+     * serving code at a fraction of C2's cost, which the measured run would otherwise pay on the shared cores.
+     */
     static SimnetProcess start(List<String> args) throws Exception {
+        return start(args, List.of("-XX:TieredStopAtLevel=1"));
+    }
+
+    /** A simulator that does real work per event during the measured run (the Tap simulator): fully compiled. */
+    static SimnetProcess startCompiled(List<String> args) throws Exception {
+        return start(args, List.of());
+    }
+
+    private static SimnetProcess start(List<String> args, List<String> jitOptions) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        // A simulator process lives for one scenario: C1 alone compiles its (I/O-bound) serving code at a fraction of
-        // C2's cost, and the parallel collector needs less CPU than G1; both would be paid on the shared cores.
-        var cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-XX:TieredStopAtLevel=1", "-XX:+UseParallelGC",
-                "--enable-native-access=ALL-UNNAMED", "-cp",
+        // The parallel collector needs less CPU than G1, which would be paid on the shared cores.
+        var cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-XX:+UseParallelGC"));
+        cmd.addAll(jitOptions);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "dev.happyview.Main", "simnet"));
         cmd.addAll(args);
         var pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);

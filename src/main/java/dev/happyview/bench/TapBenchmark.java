@@ -28,7 +28,7 @@ final class TapBenchmark {
         var args = new ArrayList<>(ScenarioBenchmark.args(repos, 40, 0, "0/300", "0/0", collection));
         args.add("--tap");
         var scenario = new ScenarioBenchmark.Scenario("tap", args, List.of(collection));
-        try (var net = SimnetProcess.start(args); var http = HttpClient.newHttpClient()) {
+        try (var net = SimnetProcess.startCompiled(args); var http = HttpClient.newHttpClient()) {
             String tapUrl = net.info().get("tap_url").asText();
             long records = net.info().get("records").asLong();
             long events = records + repos; // one identity event per repo
