@@ -167,7 +167,12 @@ public final class XrpcClient implements AutoCloseable {
                 ResponseBody raw;
                 try {
                     resp = http.executeOpen(null, request, null);
-                    raw = new ResponseBody(request, resp);
+                    try {
+                        raw = new ResponseBody(request, resp);
+                    } catch (IOException e) {
+                        request.cancel(); // the body never opened: give the connection up rather than leak it
+                        throw e;
+                    }
                 } catch (InterruptedIOException e) {
                     if (Thread.interrupted()) throw new InterruptedException("cancelled while waiting for " + url.getHost());
                     stats.request(hostKey, endpoint, 0);
