@@ -34,7 +34,7 @@ public final class Backfill implements AutoCloseable {
             Supplier<List<String>> backfillCollections, String mode, dev.happyview.tap.TapHandoff tap) {
         // Jobs are created and ended on the ordinary pool. The work of a job (discovered repos, their states, their
         // records) commits without waiting for each WAL flush: all of it is fetched again if a database crash loses
-        // its last moments, the job's own commits flush it, and one fsync per repo state would halve the ingest rate.
+        // its last moments, the job's own commits flush it, and one fsync per repo state cost 27% of the ingest rate.
         var work = db.withDeferredFlush("happyview-backfill");
         var jobs = new JobStore(db);
         var repos = new RepoStore(work);

@@ -85,7 +85,7 @@ final class ScenarioBenchmark {
         for (int i = 1; i <= MAX_WARM_UP_RUNS; i++) {
             long jitBefore = jit.getTotalCompilationTime();
             Result r = runOnce(new Scenario("warm-up", args(2000, 40, 0, "0/300", "0/0", POSTS), List.of(POSTS)), strategy);
-            awaitJitSettled();
+            awaitJitSettled(jit);
             double jitShare = (jit.getTotalCompilationTime() - jitBefore) / (double) Math.max(1, r.wallMillis());
             out.printf("warm-up run %d (not measured): %,d ms, %,.0f records/s, JIT compiler threads busy %.0f%% of the run's wall time%n",
                     i, r.wallMillis(), r.recordsPerSecond(), 100 * jitShare);
@@ -112,9 +112,7 @@ final class ScenarioBenchmark {
      * Waits until the JIT has compiled what the warm-up queued (its compilation time stops growing for a second): on
      * two busy cores the compiler threads fall behind, and their backlog would otherwise run during the timed run.
      */
-    private void awaitJitSettled() throws InterruptedException {
-        var jit = ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+    private static void awaitJitSettled(java.lang.management.CompilationMXBean jit) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
         long last = -1;
         while (System.nanoTime() < deadline) {

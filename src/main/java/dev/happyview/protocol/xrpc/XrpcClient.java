@@ -43,6 +43,7 @@ public final class XrpcClient implements AutoCloseable {
     private final ObjectMapper json;
     private final String userAgent;
     private final CloseableHttpClient http;
+    private final RequestConfig streamRequests;
     private final Map<String, HostPolicy> hosts = new ConcurrentHashMap<>();
     private final ClientStats stats = new ClientStats();
 
@@ -62,13 +63,18 @@ public final class XrpcClient implements AutoCloseable {
                         .setTimeToLive(TimeValue.ofMinutes(5))
                         .build())
                 .build();
+        // The response timeout bounds each wait for bytes: the headers, and every read of the body.
+        RequestConfig requests = RequestConfig.custom()
+                .setResponseTimeout(Timeout.of(settings.requestTimeout()))
+                .setConnectionRequestTimeout(Timeout.of(settings.requestTimeout()))
+                .setRedirectsEnabled(false)
+                .build();
+        this.streamRequests = RequestConfig.copy(requests)
+                .setResponseTimeout(Timeout.of(max(settings.requestTimeout(), settings.streamIdleTimeout())))
+                .build();
         this.http = HttpClients.custom()
                 .setConnectionManager(connections)
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setResponseTimeout(Timeout.of(settings.requestTimeout()))
-                        .setConnectionRequestTimeout(Timeout.of(settings.requestTimeout()))
-                        .setRedirectsEnabled(false)
-                        .build())
+                .setDefaultRequestConfig(requests)
                 .setUserAgent(userAgent)
                 .disableRedirectHandling()
                 .disableContentCompression() // gzip is decoded here, so the size cap counts inflated bytes
@@ -173,17 +179,13 @@ public final class XrpcClient implements AutoCloseable {
                         request.cancel(); // the body never opened: give the connection up rather than leak it
                         throw e;
                     }
-                } catch (InterruptedIOException e) {
-                    if (Thread.interrupted()) throw new InterruptedException("cancelled while waiting for " + url.getHost());
-                    stats.request(hostKey, endpoint, 0);
-                    failures = retryOrThrow(failures, XrpcException.transientFailure(0, "Timeout",
-                            url.getHost() + ": no response within " + settings.requestTimeout().toSeconds() + " s", e));
-                    continue;
                 } catch (IOException e) {
                     if (Thread.interrupted()) throw new InterruptedException("cancelled while waiting for " + url.getHost());
                     stats.request(hostKey, endpoint, 0);
-                    failures = retryOrThrow(failures, XrpcException.transientFailure(0, "ConnectionFailed",
-                            url.getHost() + ": " + describe(e), e));
+                    failures = retryOrThrow(failures, e instanceof InterruptedIOException
+                            ? XrpcException.transientFailure(0, "Timeout",
+                                    url.getHost() + ": no response within " + settings.requestTimeout().toSeconds() + " s", e)
+                            : XrpcException.transientFailure(0, "ConnectionFailed", url.getHost() + ": " + describe(e), e));
                     continue;
                 }
                 int status = resp.getCode();
@@ -222,16 +224,11 @@ public final class XrpcClient implements AutoCloseable {
      * Compression is asked for only for streamed bodies (CARs, large and very compressible); JSON pages are small,
      * and inflating them costs more CPU than the transfer saves.
      */
-    /** The response timeout bounds each wait for bytes: the headers, and every read of the body. */
     private HttpGet request(URI url, boolean stream) {
         var get = new HttpGet(url);
         if (stream) {
             get.setHeader("Accept-Encoding", "gzip");
-            get.setConfig(RequestConfig.custom()
-                    .setResponseTimeout(Timeout.of(max(settings.requestTimeout(), settings.streamIdleTimeout())))
-                    .setConnectionRequestTimeout(Timeout.of(settings.requestTimeout()))
-                    .setRedirectsEnabled(false)
-                    .build());
+            get.setConfig(streamRequests);
         }
         return get;
     }
@@ -298,15 +295,14 @@ public final class XrpcClient implements AutoCloseable {
         private boolean closed;
 
         ResponseBody(HttpGet request, ClassicHttpResponse response) throws IOException {
-            super(content(response.getEntity()));
-            this.request = request;
-            HttpEntity entity = response.getEntity();
-            this.contentLength = entity == null ? 0 : entity.getContentLength();
-            this.ended = entity == null;
+            this(request, response.getEntity());
         }
 
-        private static InputStream content(HttpEntity entity) throws IOException {
-            return entity == null ? InputStream.nullInputStream() : entity.getContent();
+        private ResponseBody(HttpGet request, HttpEntity entity) throws IOException {
+            super(entity == null ? InputStream.nullInputStream() : entity.getContent());
+            this.request = request;
+            this.contentLength = entity == null ? 0 : entity.getContentLength();
+            this.ended = entity == null;
         }
 
         @Override
