@@ -177,11 +177,18 @@ async function connectFeed() {
   } catch (e) {
     showError('jobs-error', e);
     setLive(false, 'live updates unavailable');
+    if (e.status === 503) {
+      showOutage({ available: false, message: e.message });
+      setTimeout(connectFeed, 5000);
+    }
     return;
   }
   const source = new EventSource(`/admin/backfill/events?token=${encodeURIComponent(token)}`);
   state.events = source;
+  // The server says when its database goes away and when it is back: jobs pause meanwhile, they do not fail.
+  source.addEventListener('database', (event) => showOutage(JSON.parse(event.data)));
   source.addEventListener('jobs', (event) => {
+    showOutage({ available: true });
     state.jobs = JSON.parse(event.data);
     setLive(true, 'live');
     showError('jobs-error', null);
@@ -196,6 +203,13 @@ async function connectFeed() {
       setTimeout(connectFeed, 2000);
     }
   };
+}
+
+function showOutage(database) {
+  const banner = $('db-outage');
+  banner.hidden = database.available;
+  banner.textContent = database.available ? '' : database.message;
+  if (!database.available) setLive(false, 'database unavailable');
 }
 
 function setLive(on, text) {

@@ -47,15 +47,21 @@ public final class App implements AutoCloseable {
         this.config = config;
         try {
             String jdbcUrl;
+            EmbeddedPostgresServer embedded = null;
             if (config.embeddedDatabase()) {
-                var pg = EmbeddedPostgresServer.start(config.dataDir().resolve("postgres"), true);
-                closeables.add(pg);
-                jdbcUrl = pg.jdbcUrl("postgres");
+                embedded = EmbeddedPostgresServer.start(config.dataDir().resolve("postgres"), true);
+                closeables.add(embedded);
+                jdbcUrl = embedded.jdbcUrl("postgres");
             } else {
                 jdbcUrl = JdbcUrls.toJdbc(config.get(Setting.DATABASE_URL));
             }
             db = Database.connect(jdbcUrl, config.getInt(Setting.DATABASE_MAX_CONNECTIONS));
             closeables.add(db);
+            if (embedded != null) {
+                // The service's own database: if its server dies, the service starts it again.
+                embedded.supervise();
+                db.describeServerWith(embedded::outage);
+            }
 
             var keys = new ApiKeyService(db);
             generatedAdminKey = keys.ensureBootstrapKey(config.get(Setting.ADMIN_API_KEY));

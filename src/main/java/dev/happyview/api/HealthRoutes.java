@@ -1,9 +1,13 @@
 package dev.happyview.api;
 
 import dev.happyview.store.Database;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code GET /health}: 200 when the database answers, 503 otherwise. No key needed. */
+/**
+ * {@code GET /health}: 200 when the database answers; 503 otherwise, with the reason (the driver's, or what the
+ * embedded server's supervisor is doing) and since when. Jobs are paused meanwhile and resume by themselves. No key.
+ */
 public final class HealthRoutes implements Routes.Module {
     private final Database db;
 
@@ -14,11 +18,18 @@ public final class HealthRoutes implements Routes.Module {
     @Override
     public void register(Routes routes) {
         routes.publicRoutes().get("/health", ctx -> {
-            if (db.isHealthy()) {
+            Database.Health health = db.health();
+            if (health.available()) {
                 ctx.json(Map.of("status", "ok", "database", "ok"));
-            } else {
-                ctx.status(503).json(Map.of("status", "unavailable", "database", "unreachable"));
+                return;
             }
+            var body = new LinkedHashMap<String, Object>();
+            body.put("status", "unavailable");
+            body.put("database", "unreachable");
+            body.put("reason", health.reason());
+            body.put("since", health.since().toString());
+            body.put("jobs", "paused until the database is back");
+            ctx.status(503).json(body);
         });
     }
 }

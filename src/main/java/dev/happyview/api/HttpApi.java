@@ -3,6 +3,7 @@ package dev.happyview.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.happyview.Json;
 import dev.happyview.auth.ApiKeyService;
+import dev.happyview.store.Database;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -36,9 +37,12 @@ public final class HttpApi implements AutoCloseable {
                     ctx.status(400).json(new ErrorBody("InvalidRequest", "malformed JSON: " + e.getOriginalMessage())));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(new ErrorBody(errorName(e.getStatus()), e.getMessage())));
-            cfg.routes.exception(SQLTransientConnectionException.class, (e, ctx) ->
-                    ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database unavailable")));
+            cfg.routes.exception(SQLTransientConnectionException.class, (e, ctx) -> databaseUnavailable(ctx, e));
             cfg.routes.exception(SQLException.class, (e, ctx) -> {
+                if (Database.isUnavailable(e)) {
+                    databaseUnavailable(ctx, e);
+                    return;
+                }
                 log.error("database error on {}", describe(ctx), e);
                 ctx.status(503).json(new ErrorBody("ServiceUnavailable", "database error"));
             });
@@ -55,6 +59,13 @@ public final class HttpApi implements AutoCloseable {
         });
         app.start(host, port);
         return new HttpApi(app);
+    }
+
+    /** 503 saying so, without a stack trace in the log: an outage is reported by /health and the backfill engine. */
+    private static void databaseUnavailable(io.javalin.http.Context ctx, Exception e) {
+        ctx.header("Retry-After", "5");
+        ctx.status(503).json(new ErrorBody("ServiceUnavailable", "the database is unavailable (" + Database.describe(e)
+                + "); backfill jobs are paused and resume by themselves when it is back"));
     }
 
     /** The request for a log line; a request already recycled (a stream closed at shutdown) has no path left. */

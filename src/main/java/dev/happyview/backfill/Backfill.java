@@ -53,7 +53,7 @@ public final class Backfill implements AutoCloseable {
         }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
-        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, tap);
+        var engine = new BackfillEngine(db, jobs, repos, discovery, repoTask, settings, tap);
         var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
         engine.start();
         return new Backfill(engine, sink, service, work);

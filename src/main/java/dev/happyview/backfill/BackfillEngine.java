@@ -1,5 +1,6 @@
 package dev.happyview.backfill;
 
+import dev.happyview.store.Database;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.UUID;
@@ -21,6 +22,7 @@ public final class BackfillEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackfillEngine.class);
     private static final long POLL_MS = 1000;
 
+    private final Database database;
     private final JobStore jobs;
     private final RepoStore repos;
     private final Discovery discovery;
@@ -39,8 +41,9 @@ public final class BackfillEngine implements AutoCloseable {
     private Thread scheduler;
     private Thread leaseKeeper;
 
-    BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings,
-            dev.happyview.tap.TapHandoff tap) {
+    BackfillEngine(Database database, JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask,
+            BackfillSettings settings, dev.happyview.tap.TapHandoff tap) {
+        this.database = database;
         this.tap = tap;
         this.jobs = jobs;
         this.repos = repos;
@@ -58,6 +61,7 @@ public final class BackfillEngine implements AutoCloseable {
     }
 
     private void schedule() {
+        boolean databaseDown = false;
         while (!closing) {
             try {
                 for (UUID id : jobs.activeJobIds()) {
@@ -68,8 +72,13 @@ public final class BackfillEngine implements AutoCloseable {
                         return run;
                     });
                 }
+                if (databaseDown) log.info("backfill scheduler: the database is back");
+                databaseDown = false;
             } catch (Exception e) {
-                log.warn("backfill scheduler: {}", e.toString());
+                // An outage is said once, not every second.
+                if (!Database.isUnavailable(e)) log.warn("backfill scheduler: {}", e.toString());
+                else if (!databaseDown) log.warn("backfill scheduler: the database is unavailable ({})", Database.describe(e));
+                databaseDown = Database.isUnavailable(e);
             }
             await(POLL_MS);
         }
@@ -129,6 +138,11 @@ public final class BackfillEngine implements AutoCloseable {
     /** DID resolutions in flight, across all jobs: resolution runs ahead of fetching in its own pool. */
     Semaphore resolveSlots() {
         return resolveSlots;
+    }
+
+    /** The database jobs live in (its health decides when a paused run resumes). */
+    Database database() {
+        return database;
     }
 
     JobStore jobs() {

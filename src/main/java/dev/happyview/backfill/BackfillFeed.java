@@ -6,6 +6,7 @@ import dev.happyview.api.Routes;
 import dev.happyview.api.StreamTokens;
 import dev.happyview.auth.Permission;
 import io.javalin.http.sse.SseClient;
+import dev.happyview.store.Database;
 import io.javalin.http.sse.SseHandler;
 import java.util.Map;
 import java.util.Set;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * token valid 60 s; {@code GET /admin/backfill/events?token=…} (with {@code Accept: text/event-stream}) then streams
  * {@code jobs} events, each the JSON array of {@code GET /admin/backfill/status}, sent on connect and whenever it
  * changes (checked every {@code intervalMillis}). One ticker thread reads the list once per tick for all clients and
- * runs only while somebody listens. Register this module before {@link BackfillRoutes}: its path would otherwise
- * match {@code /admin/backfill/{id}}.
+ * runs only while somebody listens. While the database is unavailable it sends one {@code database} event
+ * ({@code {"available":false,"message":…}}) and another ({@code {"available":true}}) when it is back. Register this
+ * module before {@link BackfillRoutes}: its path would otherwise match {@code /admin/backfill/{id}}.
  */
 public final class BackfillFeed implements Routes.Module, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackfillFeed.class);
@@ -33,6 +35,8 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
     private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private volatile String last;
+    /** The last {@code database} event sent while the database was unavailable, or null. */
+    private volatile String outage;
     private Thread ticker;
     private volatile boolean closed;
     private long ticks;
@@ -75,7 +79,8 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
             client.sendEvent("jobs", now);
             if (last == null) last = now; // so the ticker's first round does not send the same list again
         } catch (Exception e) {
-            log.warn("backfill feed: could not read jobs: {}", e.toString());
+            if (Database.isUnavailable(e)) client.sendEvent("database", unavailable(e));
+            else log.warn("backfill feed: could not read jobs: {}", e.toString());
         }
         clients.add(client);
         synchronized (lock) {
@@ -94,6 +99,10 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
             }
             try {
                 String now = snapshot.call();
+                if (outage != null) {
+                    outage = null;
+                    for (SseClient c : clients) c.sendEvent("database", "{\"available\":true}");
+                }
                 boolean changed = !now.equals(last);
                 // A comment now and then keeps idle connections from being timed out by the server or a proxy.
                 boolean heartbeat = ++ticks % HEARTBEAT_TICKS == 0;
@@ -106,7 +115,12 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
                     }
                 }
             } catch (Exception e) {
-                log.warn("backfill feed: could not read jobs: {}", e.toString());
+                if (!Database.isUnavailable(e)) {
+                    log.warn("backfill feed: could not read jobs: {}", e.toString());
+                } else if (outage == null) {
+                    outage = unavailable(e);
+                    for (SseClient c : clients) c.sendEvent("database", outage);
+                }
             }
             try {
                 Thread.sleep(intervalMillis);
@@ -117,6 +131,11 @@ public final class BackfillFeed implements Routes.Module, AutoCloseable {
                 return;
             }
         }
+    }
+
+    private static String unavailable(Exception e) {
+        return Json.MAPPER.createObjectNode().put("available", false).put("message", "The database is unavailable ("
+                + Database.describe(e) + "). Jobs are paused and resume by themselves when it is back.").toString();
     }
 
     @Override

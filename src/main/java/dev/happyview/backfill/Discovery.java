@@ -6,6 +6,7 @@ import dev.happyview.store.Database;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,19 +33,27 @@ final class Discovery {
     }
 
     /**
-     * Runs until discovery is complete or {@code keepGoing} turns false.
+     * Runs until discovery is complete or {@code keepGoing} turns false. It starts from the position saved in the
+     * database, never from one held in memory, and goes back to it whenever a save finds that the database lifetime
+     * changed (a crash may have lost the pages saved since).
      *
      * @param found called after each saved page, so workers can start on the new repos at once
      */
     void run(BackfillJob job, BooleanSupplier keepGoing, Runnable found) throws Exception {
         List<String> collections = job.collections();
+        JobStore.DiscoveryPosition at = jobs.discoveryPosition(job.id());
+        if (at.done()) return;
         if (job.did() != null) {
-            savePage(job, List.of(job.did()), collections, collections.size(), null, true);
+            while (!savePage(job, List.of(job.did()), collections, collections.size(), null, true, at.lifetime())) {
+                at = jobs.discoveryPosition(job.id());
+                if (at.done()) break;
+            }
             found.run();
             return;
         }
-        int index = job.discoveryIndex();
-        String cursor = job.discoveryCursor();
+        int index = at.index();
+        String cursor = at.cursor();
+        UUID lifetime = at.lifetime();
         while (index < collections.size()) {
             if (!keepGoing.getAsBoolean()) return;
             String collection = collections.get(index);
@@ -63,16 +72,31 @@ final class Discovery {
             boolean lastPage = next == null || next.isEmpty() || page.dids().isEmpty() || next.equals(cursor);
             int nextIndex = lastPage ? index + 1 : index;
             String nextCursor = lastPage ? null : next;
-            savePage(job, new ArrayList<>(dids), List.of(collection), nextIndex, nextCursor, nextIndex >= collections.size());
+            if (!savePage(job, new ArrayList<>(dids), List.of(collection), nextIndex, nextCursor,
+                    nextIndex >= collections.size(), lifetime)) {
+                at = jobs.discoveryPosition(job.id());
+                log.info("job {}: the database restarted from a crash or failed over; discovery continues from its "
+                        + "saved position (collection {} of {})", job.id(), at.index() + 1, collections.size());
+                if (at.done()) return;
+                index = at.index();
+                cursor = at.cursor();
+                lifetime = at.lifetime();
+                continue;
+            }
             found.run();
             index = nextIndex;
             cursor = nextCursor;
         }
-        if (collections.isEmpty()) savePage(job, List.of(), List.of(), 0, null, true);
+        if (collections.isEmpty()) {
+            while (!savePage(job, List.of(), List.of(), 0, null, true, lifetime)) {
+                lifetime = jobs.discoveryPosition(job.id()).lifetime();
+            }
+        }
     }
 
-    private void savePage(BackfillJob job, List<String> dids, List<String> collections, int index, String cursor,
-            boolean done) throws Exception {
+    /** Saves one page and the position after it in one transaction, unless the lifetime changed; returns whether it did. */
+    private boolean savePage(BackfillJob job, List<String> dids, List<String> collections, int index, String cursor,
+            boolean done, UUID lifetime) throws Exception {
         try (var c = db.connection()) {
             c.setAutoCommit(false);
             try {
@@ -81,8 +105,12 @@ final class Discovery {
                 } else {
                     for (String collection : collections) repos.insertDiscovered(c, job.id(), dids, collection);
                 }
-                jobs.saveDiscoveryProgress(c, job.id(), index, cursor, done);
+                if (!jobs.saveDiscoveryProgress(c, job.id(), index, cursor, done, lifetime)) {
+                    c.rollback();
+                    return false;
+                }
                 c.commit();
+                return true;
             } catch (Exception e) {
                 c.rollback();
                 throw e;

@@ -1,5 +1,7 @@
 package dev.happyview.backfill;
 
+import dev.happyview.store.Database;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -30,6 +32,7 @@ final class JobRun implements Runnable {
     private long lastProgressAt;
     private boolean wasIdle;
     private JobStore.Progress lastProgress;
+    private long databaseFailuresSeen;
     private double recordsPerSecond;
     private double reposPerSecond;
 
@@ -55,7 +58,15 @@ final class JobRun implements Runnable {
     @Override
     public void run() {
         try {
-            loop();
+            while (true) {
+                try {
+                    loop();
+                    break;
+                } catch (SQLException e) {
+                    if (!Database.isUnavailable(e) || stopping) throw e;
+                    pauseWhileTheDatabaseIsUnavailable(e);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -78,6 +89,7 @@ final class JobRun implements Runnable {
         BackfillJob job = null;
         long lastJobRead = 0;
         while (!stopping) {
+            if (databaseFailuresSeen != engine.repoTask().databaseFailures()) giveBackIdleClaims();
             long now = System.nanoTime();
             if (now - lastLeaseCheck >= engine.settings().coordinatorLease().toNanos() / 4) {
                 coordinator = engine.jobs().tryCoordinate(jobId, engine.owner(), engine.settings().coordinatorLease());
@@ -115,6 +127,32 @@ final class JobRun implements Runnable {
             }
             if (started == 0) engine.await(IDLE_WAIT_MS);
         }
+    }
+
+    /**
+     * The database went away: the job stays as it is (not failed), this run waits until the database answers, then
+     * gives back the claims whose outcome could not be recorded and reads everything it works from again (the job
+     * row, the coordinator lease, discovery's position: a crash may have taken back what memory still holds).
+     */
+    private void pauseWhileTheDatabaseIsUnavailable(SQLException cause) throws SQLException {
+        log.warn("job {} paused: the database is unavailable ({}); it resumes when the database is back", jobId,
+                Database.describe(cause));
+        long pausedAt = System.nanoTime();
+        while (!stopping && !engine.database().health().available()) engine.await(1000);
+        if (stopping) return;
+        awaitTasks(Duration.ofSeconds(30));
+        lastLeaseCheck = 0;
+        lastProgress = null;
+        giveBackIdleClaims();
+        log.info("job {} resumed after {} s without the database", jobId, (System.nanoTime() - pausedAt) / 1_000_000_000L);
+    }
+
+    /** Claims of this process on the job that no task works on any more go back without counting an attempt. */
+    private void giveBackIdleClaims() throws SQLException {
+        long failures = engine.repoTask().databaseFailures();
+        int released = engine.repos().releaseIdle(jobId, engine.owner(), List.copyOf(engine.working(jobId)));
+        databaseFailuresSeen = failures;
+        if (released > 0) log.info("job {}: {} repos whose outcome the database did not take go back to be fetched", jobId, released);
     }
 
     private void startDiscovery(BackfillJob job) {
@@ -181,7 +219,7 @@ final class JobRun implements Runnable {
         List<String> dids = claims.stream().map(RepoStore.Claim::did).toList();
         try {
             engine.tap().handOff(dids, job.refetch());
-            engine.repos().markHandedOff(jobId, dids);
+            engine.repos().markHandedOff(jobId, engine.owner(), dids);
         } catch (dev.happyview.tap.TapException e) {
             engine.repos().release(jobId, engine.owner());
             fatalError = "Tap hand-off failed: " + e.getMessage();
@@ -203,7 +241,7 @@ final class JobRun implements Runnable {
         boolean discovered = job.discoveryDone();
         if (discovered && p.unfetched() == 0) {
             String note = job.collections().isEmpty() ? "no backfill-eligible collections" : null;
-            boolean ended = engine.jobs().finish(jobId, JobStatus.COMPLETED, JobStage.COMPLETED, p, note, JobStatus.RUNNING);
+            boolean ended = engine.jobs().finish(jobId, JobStatus.COMPLETED, JobStage.COMPLETED, note, JobStatus.RUNNING);
             if (ended) log.info("job {} completed: {} repos, {} records", jobId, p.total(), p.records());
             return ended;
         }
@@ -216,7 +254,7 @@ final class JobRun implements Runnable {
         engine.repos().release(jobId, engine.owner());
         if (!coordinator || engine.repos().hasLiveLeases(jobId)) return !coordinator;
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job, job.discoveryDone(), p), p, "cancelled by user",
+        engine.jobs().finish(jobId, JobStatus.CANCELLED, stageOf(job, job.discoveryDone(), p), "cancelled by user",
                 JobStatus.CANCELLING);
         log.info("job {} cancelled", jobId);
         return true;
@@ -226,7 +264,7 @@ final class JobRun implements Runnable {
         stopping = true;
         awaitTasks(Duration.ofSeconds(30));
         JobStore.Progress p = engine.jobs().progress(jobId);
-        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job, job.discoveryDone(), p), p, error, JobStatus.RUNNING,
+        engine.jobs().finish(jobId, JobStatus.FAILED, stageOf(job, job.discoveryDone(), p), error, JobStatus.RUNNING,
                 JobStatus.PENDING);
         log.warn("job {} failed: {}", jobId, error);
     }

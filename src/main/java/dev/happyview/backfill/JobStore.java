@@ -115,18 +115,41 @@ final class JobStore {
         }
     }
 
-    /** Saves where discovery stands, in the caller's transaction (the same one that inserted the page's repos). */
-    void saveDiscoveryProgress(Connection c, UUID id, int index, String cursor, boolean done) throws SQLException {
+    /** Where discovery stands, as saved, and the database lifetime it was read in. */
+    record DiscoveryPosition(int index, String cursor, boolean done, UUID lifetime) {}
+
+    DiscoveryPosition discoveryPosition(UUID id) throws SQLException {
+        UUID lifetime = db.lifetime();
+        try (var c = db.connection();
+                var st = c.prepareStatement(
+                        "SELECT discovery_index, discovery_cursor, discovery_done FROM backfill_jobs WHERE id = ?")) {
+            st.setObject(1, id);
+            try (var rs = st.executeQuery()) {
+                if (!rs.next()) throw new SQLException("job " + id + " is gone");
+                // Read after the lifetime: a crash in between makes the caller's first save fail and read again.
+                return new DiscoveryPosition(rs.getInt(1), rs.getString(2), rs.getBoolean(3), lifetime);
+            }
+        }
+    }
+
+    /**
+     * Saves where discovery stands, in the caller's transaction (the same one that inserted the page's repos), if the
+     * database lifetime is still {@code lifetime}: otherwise a crash may have taken earlier pages with it, and the
+     * caller rolls back and continues from the position saved in the database. Returns whether it saved.
+     */
+    boolean saveDiscoveryProgress(Connection c, UUID id, int index, String cursor, boolean done, UUID lifetime)
+            throws SQLException {
         try (var st = c.prepareStatement("""
                 UPDATE backfill_jobs SET discovery_index = ?, discovery_cursor = ?, discovery_done = ?,
                        total_repos = (SELECT count(*) FROM backfill_repos WHERE job_id = ?), updated_at = now()
-                 WHERE id = ?""")) {
+                 WHERE id = ? AND %s = ?""".formatted(Database.CURRENT_LIFETIME))) {
             st.setInt(1, index);
             st.setString(2, cursor);
             st.setBoolean(3, done);
             st.setObject(4, id);
             st.setObject(5, id);
-            st.executeUpdate();
+            st.setObject(6, lifetime);
+            return st.executeUpdate() == 1;
         }
     }
 
@@ -134,19 +157,21 @@ final class JobStore {
     record Progress(int total, int resolved, int processed, int failed, int skipped, int handedOff, int pending,
             int unfetched, long records) {}
 
+    /** The counts of one job's repos as an SQL expression with one parameter, the job id. */
+    private static final String COUNTS = """
+            SELECT count(*) AS total,
+                   count(*) FILTER (WHERE pds_endpoint IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE status IN ('completed', 'failed', 'skipped', 'handed_off')) AS processed,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE status = 'skipped') AS skipped,
+                   count(*) FILTER (WHERE status = 'handed_off') AS handed_off,
+                   count(*) FILTER (WHERE status = 'pending') AS pending,
+                   count(*) FILTER (WHERE status IN ('pending', 'resolved')) AS unfetched,
+                   coalesce(sum(record_count) FILTER (WHERE status = 'completed'), 0) AS records
+              FROM backfill_repos WHERE job_id = ?""";
+
     Progress progress(UUID id) throws SQLException {
-        try (var c = db.connection();
-                var st = c.prepareStatement("""
-                        SELECT count(*),
-                               count(*) FILTER (WHERE pds_endpoint IS NOT NULL),
-                               count(*) FILTER (WHERE status IN ('completed', 'failed', 'skipped', 'handed_off')),
-                               count(*) FILTER (WHERE status = 'failed'),
-                               count(*) FILTER (WHERE status = 'skipped'),
-                               count(*) FILTER (WHERE status = 'handed_off'),
-                               count(*) FILTER (WHERE status = 'pending'),
-                               count(*) FILTER (WHERE status IN ('pending', 'resolved')),
-                               coalesce(sum(record_count) FILTER (WHERE status = 'completed'), 0)
-                          FROM backfill_repos WHERE job_id = ?""")) {
+        try (var c = db.connection(); var st = c.prepareStatement(COUNTS)) {
             st.setObject(1, id);
             try (var rs = st.executeQuery()) {
                 rs.next();
@@ -173,25 +198,35 @@ final class JobStore {
         }
     }
 
-    /** Ends a job with exact counters. Only a job in one of {@code from} changes; returns whether it did. */
-    boolean finish(UUID id, JobStatus to, JobStage stage, Progress p, String error, JobStatus... from)
-            throws SQLException {
+    /**
+     * Ends a job, with counters computed in the same statement. Only a job in one of {@code from} changes; returns
+     * whether it did. {@code COMPLETED} also requires, in that statement, that discovery is done and no repo is left
+     * to fetch: what the job's completion depends on is read when it commits, and this commit is synchronous, so it
+     * makes every repo state it read durable with it, however that state was committed. A crash that took some of
+     * them back before this statement simply leaves the job running.
+     */
+    boolean finish(UUID id, JobStatus to, JobStage stage, String error, JobStatus... from) throws SQLException {
         try (var c = db.connection();
                 var st = c.prepareStatement("""
-                        UPDATE backfill_jobs SET total_repos = ?, resolved_repos = ?, processed_repos = ?, failed_repos = ?,
-                               skipped_repos = ?, handed_off_repos = ?, total_records = ?, stage = ?, status = ?, error = ?,
-                               completed_at = now(), updated_at = now(), coordinator = NULL, coordinator_expires_at = NULL,
-                               records_per_second = CASE WHEN started_at IS NULL OR now() <= started_at THEN 0
-                                   ELSE ? / extract(epoch FROM now() - started_at) END,
+                        WITH p AS (%s)
+                        UPDATE backfill_jobs j SET total_repos = p.total, resolved_repos = p.resolved,
+                               processed_repos = p.processed, failed_repos = p.failed, skipped_repos = p.skipped,
+                               handed_off_repos = p.handed_off, total_records = p.records, stage = ?, status = ?,
+                               error = ?, completed_at = now(), updated_at = now(), coordinator = NULL,
+                               coordinator_expires_at = NULL,
+                               records_per_second = CASE WHEN j.started_at IS NULL OR now() <= j.started_at THEN 0
+                                   ELSE p.records / extract(epoch FROM now() - j.started_at) END,
                                repos_per_second = 0
-                         WHERE id = ? AND status = ANY (?)""")) {
-            bindProgress(st, p);
-            st.setString(8, stage.wire());
-            st.setString(9, to.wire());
-            st.setString(10, error);
-            st.setDouble(11, p.records());
-            st.setObject(12, id);
-            st.setArray(13, c.createArrayOf("text", Arrays.stream(from).map(JobStatus::wire).toArray()));
+                          FROM p
+                         WHERE j.id = ? AND j.status = ANY (?)
+                           AND (? <> 'completed' OR (j.discovery_done AND p.unfetched = 0))""".formatted(COUNTS))) {
+            st.setObject(1, id);
+            st.setString(2, stage.wire());
+            st.setString(3, to.wire());
+            st.setString(4, error);
+            st.setObject(5, id);
+            st.setArray(6, c.createArrayOf("text", Arrays.stream(from).map(JobStatus::wire).toArray()));
+            st.setString(7, to.wire());
             return st.executeUpdate() == 1;
         }
     }

@@ -23,9 +23,23 @@ final class RepoStore {
         this.db = db;
     }
 
-    /** A repo this process holds a lease on. */
-    record Claim(UUID jobId, String did, RepoStatus status, String pdsEndpoint, List<String> collections, int attempts,
-            int collectionsVersion) {}
+    /**
+     * A repo this process holds a lease on. {@code lifetime} is the database lifetime the claim was made in: the
+     * repo's completion counts only if it is still the same (docs/reliability.md).
+     */
+    record Claim(UUID jobId, String did, String owner, RepoStatus status, String pdsEndpoint, List<String> collections,
+            int attempts, int collectionsVersion, UUID lifetime) {}
+
+    /** What {@link #markCompleted} did. Only {@code COMPLETED} counts the repo as done. */
+    enum Completion {
+        COMPLETED,
+        /** Discovery added a collection meanwhile: the repo goes back to be fetched for all of them. */
+        COLLECTIONS_CHANGED,
+        /** The database crashed or failed over since the claim and may have lost writes: the repo is fetched again. */
+        LIFETIME_CHANGED,
+        /** Another process holds the repo's lease now (this one stalled past it); that process records the outcome. */
+        LEASE_LOST
+    }
 
     /**
      * Inserts discovered DIDs for one collection, in the caller's transaction. A DID seen before under another
@@ -51,6 +65,8 @@ final class RepoStore {
 
     /** Claims up to {@code limit} repos of the job in one state ({@code pending} to resolve, {@code resolved} to fetch). */
     List<Claim> claim(UUID jobId, RepoStatus state, String owner, int limit, Duration lease) throws SQLException {
+        var claims = new ArrayList<Claim>();
+        UUID lifetime;
         try (var c = db.connection();
                 // MATERIALIZED: the pick must run exactly once; as a plain subquery the planner may rescan it
                 // and each rescan with SKIP LOCKED picks new rows, blowing through the LIMIT.
@@ -66,22 +82,30 @@ final class RepoStore {
                                attempts = r.attempts + 1, updated_at = now()
                           FROM picked
                          WHERE r.job_id = ? AND r.did = picked.did
-                     RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts, r.collections_version""")) {
+                     RETURNING r.did, r.status, r.pds_endpoint, r.collections, r.attempts, r.collections_version, %s"""
+                        .formatted(Database.CURRENT_LIFETIME))) {
             st.setObject(1, jobId);
             st.setString(2, state.wire());
             st.setInt(3, limit);
             st.setString(4, owner);
             st.setDouble(5, lease.toMillis() / 1000.0);
             st.setObject(6, jobId);
-            var claims = new ArrayList<Claim>();
             try (var rs = st.executeQuery()) {
+                lifetime = null;
                 while (rs.next()) {
-                    claims.add(new Claim(jobId, rs.getString(1), RepoStatus.fromWire(rs.getString(2)), rs.getString(3),
-                            List.of((String[]) rs.getArray(4).getArray()), rs.getInt(5), rs.getInt(6)));
+                    lifetime = rs.getObject(7, UUID.class);
+                    claims.add(new Claim(jobId, rs.getString(1), owner, RepoStatus.fromWire(rs.getString(2)),
+                            rs.getString(3), List.of((String[]) rs.getArray(4).getArray()), rs.getInt(5), rs.getInt(6),
+                            lifetime));
                 }
             }
-            return claims;
         }
+        if (claims.isEmpty() || lifetime != null) return claims;
+        // The marker is empty after a crash until some process sets a new lifetime. Set after this claim, it still
+        // comes before every write of the work claimed, which is what the completion's check needs.
+        UUID now = db.lifetime();
+        return claims.stream().map(k -> new Claim(k.jobId(), k.did(), k.owner(), k.status(), k.pdsEndpoint(),
+                k.collections(), k.attempts(), k.collectionsVersion(), now)).toList();
     }
 
     /**
@@ -104,63 +128,77 @@ final class RepoStore {
     }
 
     /** Records the PDS and hands the repo on to the fetchers (lease given back, attempts start over). */
-    void markResolved(UUID jobId, String did, String pdsEndpoint) throws SQLException {
+    void markResolved(Claim claim, String pdsEndpoint) throws SQLException {
         update("""
                 UPDATE backfill_repos SET status = 'resolved', pds_endpoint = ?, attempts = 0, last_error = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                 WHERE job_id = ? AND did = ?""", pdsEndpoint, jobId, did);
+                 WHERE job_id = ? AND did = ? AND lease_owner = ?""", pdsEndpoint, claim.jobId(), claim.did(), claim.owner());
     }
 
     /**
-     * Marks a fetched repo done, unless discovery added a collection to it meanwhile: then the lease is given back
-     * and the repo is fetched again. Returns whether it was marked completed. {@code note} (kept in {@code last_error})
-     * names records that were left out, or is null.
+     * Marks a fetched repo done, in one statement that checks what "done" depends on: the caller still holds the
+     * lease (a process that stalled past its lease must not overwrite the outcome of the one that took over), no
+     * collection was added meanwhile, and the database lifetime is the claim's, so every record written since the
+     * claim is still there (WAL is one stream: this commit follows theirs, and whatever makes it durable makes them
+     * durable). Otherwise the repo is given back, without counting the attempt, to be fetched again. {@code note}
+     * (kept in {@code last_error}) names records that were left out, or is null.
      */
-    boolean markCompleted(Claim claim, int records, String strategy, String note) throws SQLException {
+    Completion markCompleted(Claim claim, int records, String strategy, String note) throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement("""
-                UPDATE backfill_repos
-                   SET status = CASE WHEN collections_version = ? THEN 'completed' ELSE status END,
-                       record_count = CASE WHEN collections_version = ? THEN ? ELSE record_count END,
+                WITH now_is AS (SELECT coalesce(%s = ?, false) AS same_lifetime)
+                UPDATE backfill_repos r
+                   SET status = CASE WHEN r.collections_version = ? AND same_lifetime THEN 'completed' ELSE r.status END,
+                       record_count = CASE WHEN r.collections_version = ? AND same_lifetime THEN ? ELSE r.record_count END,
+                       attempts = CASE WHEN same_lifetime THEN r.attempts ELSE greatest(r.attempts - 1, 0) END,
                        fetch_strategy = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
                        next_attempt_at = NULL, updated_at = now()
-                 WHERE job_id = ? AND did = ?
-             RETURNING status""")) {
-            st.setInt(1, claim.collectionsVersion());
+                  FROM now_is
+                 WHERE r.job_id = ? AND r.did = ? AND r.lease_owner = ?
+             RETURNING r.status, same_lifetime""".formatted(Database.CURRENT_LIFETIME))) {
+            st.setObject(1, claim.lifetime());
             st.setInt(2, claim.collectionsVersion());
-            st.setInt(3, records);
-            st.setString(4, strategy);
-            st.setString(5, note);
-            st.setObject(6, claim.jobId());
-            st.setString(7, claim.did());
+            st.setInt(3, claim.collectionsVersion());
+            st.setInt(4, records);
+            st.setString(5, strategy);
+            st.setString(6, note);
+            st.setObject(7, claim.jobId());
+            st.setString(8, claim.did());
+            st.setString(9, claim.owner());
             try (var rs = st.executeQuery()) {
-                return rs.next() && rs.getString(1).equals("completed");
+                if (!rs.next()) return Completion.LEASE_LOST;
+                if (!rs.getBoolean(2)) return Completion.LIFETIME_CHANGED;
+                return rs.getString(1).equals("completed") ? Completion.COMPLETED : Completion.COLLECTIONS_CHANGED;
             }
         }
     }
 
-    void markHandedOff(UUID jobId, List<String> dids) throws SQLException {
+    /** Tap mode: the repos went to Tap. Only those this owner still holds a lease on. */
+    void markHandedOff(UUID jobId, String owner, List<String> dids) throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement("""
                 UPDATE backfill_repos SET status = 'handed_off', lease_owner = NULL, lease_expires_at = NULL,
                        last_error = NULL, updated_at = now()
-                 WHERE job_id = ? AND did = ANY (?::text[])""")) {
+                 WHERE job_id = ? AND did = ANY (?::text[]) AND lease_owner = ?""")) {
             st.setObject(1, jobId);
             st.setArray(2, c.createArrayOf("text", dids.toArray()));
+            st.setString(3, owner);
             st.executeUpdate();
         }
     }
 
-    void markEnded(UUID jobId, String did, RepoStatus status, String reason) throws SQLException {
+    void markEnded(Claim claim, RepoStatus status, String reason) throws SQLException {
         update("""
                 UPDATE backfill_repos SET status = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,
                        next_attempt_at = NULL, updated_at = now()
-                 WHERE job_id = ? AND did = ?""", status.wire(), reason, jobId, did);
+                 WHERE job_id = ? AND did = ? AND lease_owner = ?""", status.wire(), reason, claim.jobId(), claim.did(),
+                claim.owner());
     }
 
-    void scheduleRetry(UUID jobId, String did, String reason, Instant notBefore) throws SQLException {
+    void scheduleRetry(Claim claim, String reason, Instant notBefore) throws SQLException {
         update("""
                 UPDATE backfill_repos SET last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                        updated_at = now()
-                 WHERE job_id = ? AND did = ?""", reason, Timestamp.from(notBefore), jobId, did);
+                 WHERE job_id = ? AND did = ? AND lease_owner = ?""", reason, Timestamp.from(notBefore), claim.jobId(),
+                claim.did(), claim.owner());
     }
 
     /** Gives back this owner's unfinished claims on a job (cancel, shutdown) without counting an attempt. */
@@ -168,6 +206,22 @@ final class RepoStore {
         update("""
                 UPDATE backfill_repos SET lease_owner = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
                  WHERE job_id = ? AND lease_owner = ? AND status IN ('pending', 'resolved')""", jobId, owner);
+    }
+
+    /**
+     * Gives back, without counting an attempt, this owner's claims on a job that no task of it works on any more:
+     * those whose task could not record its outcome because the database was unavailable. Returns how many.
+     */
+    int releaseIdle(UUID jobId, String owner, Collection<String> working) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                UPDATE backfill_repos SET lease_owner = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
+                 WHERE job_id = ? AND lease_owner = ? AND status IN ('pending', 'resolved')
+                   AND NOT (did = ANY (?::text[]))""")) {
+            st.setObject(1, jobId);
+            st.setString(2, owner);
+            st.setArray(3, c.createArrayOf("text", working.toArray()));
+            return st.executeUpdate();
+        }
     }
 
     java.util.Map<String, Long> countsByState() throws SQLException {

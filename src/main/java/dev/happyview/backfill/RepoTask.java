@@ -3,10 +3,12 @@ package dev.happyview.backfill;
 import dev.happyview.protocol.identity.DidDocument;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.syntax.Did;
+import dev.happyview.store.Database;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +25,8 @@ final class RepoTask {
     private final DidResolver resolver;
     private final FetchStrategies strategies;
     private final BackfillSettings settings;
-    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder databaseFailures = new LongAdder();
 
     RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings) {
         this.repos = repos;
@@ -35,13 +38,13 @@ final class RepoTask {
     /** Resolves a pending repo's PDS and hands it on to the fetchers. */
     void resolve(BackfillJob job, RepoStore.Claim claim) {
         try {
-            repos.markResolved(job.id(), claim.did(), resolve(claim.did()));
+            repos.markResolved(claim, resolve(claim.did()));
         } catch (RepoFetchException e) {
-            recordFailure(job, claim, e.failure());
+            recordFailure(job, claim, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.warn("job {}: resolving {} hit {}", job.id(), claim.did(), e.toString());
+            noteFailure(job, claim, "resolving", e);
         }
     }
 
@@ -56,16 +59,40 @@ final class RepoTask {
             FetchStrategy strategy = strategies.forJob(job);
             Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
-            if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();
+            switch (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) {
+                case COMPLETED -> completed.increment();
+                case COLLECTIONS_CHANGED -> log.debug("job {}: repo {} gained a collection; fetched again", job.id(), did);
+                case LIFETIME_CHANGED -> log.info("job {}: repo {}: the database restarted from a crash or failed over "
+                        + "while it was fetched; fetched again", job.id(), did);
+                case LEASE_LOST -> log.warn("job {}: repo {}: its lease passed to another process while this one "
+                        + "fetched it (stalled past the lease); that process records the outcome", job.id(), did);
+            }
         } catch (RepoFetchException e) {
-            recordFailure(job, claim, e.failure());
+            recordFailure(job, claim, e);
         } catch (CancelledException e) {
             // The run gives the lease back.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            // Most likely the database; the lease expires and the repo is tried again.
-            log.warn("job {}: repo {} hit {}", job.id(), did, e.toString());
+            noteFailure(job, claim, "fetching", e);
+        }
+    }
+
+    /**
+     * Times this process could not record a repo's outcome because the database was unavailable: the run gives those
+     * claims back, without counting the attempt, when the database answers again.
+     */
+    long databaseFailures() {
+        return databaseFailures.sum();
+    }
+
+    private void noteFailure(BackfillJob job, RepoStore.Claim claim, String what, Exception e) {
+        if (Database.isUnavailable(e)) {
+            databaseFailures.increment();
+            log.debug("job {}: {} {}: database unavailable ({})", job.id(), what, claim.did(), Database.describe(e));
+        } else {
+            // The lease expires and the repo is tried again.
+            log.warn("job {}: {} {} hit {}", job.id(), what, claim.did(), e.toString());
         }
     }
 
@@ -86,21 +113,25 @@ final class RepoTask {
         }
     }
 
-    private void recordFailure(BackfillJob job, RepoStore.Claim claim, RepoFailure failure) {
+    /** A repo's own failure costs an attempt; the database being unavailable (writing its records) does not. */
+    private void recordFailure(BackfillJob job, RepoStore.Claim claim, RepoFetchException e) {
+        if (Database.isUnavailable(e)) {
+            noteFailure(job, claim, "writing", e);
+            return;
+        }
         try {
-            switch (failure) {
-                case RepoFailure.Permanent p -> repos.markEnded(job.id(), claim.did(), RepoStatus.SKIPPED, p.reason());
+            switch (e.failure()) {
+                case RepoFailure.Permanent p -> repos.markEnded(claim, RepoStatus.SKIPPED, p.reason());
                 case RepoFailure.Transient t -> {
                     if (claim.attempts() >= settings.maxAttempts()) {
-                        repos.markEnded(job.id(), claim.did(), RepoStatus.FAILED,
-                                t.reason() + " (after " + claim.attempts() + " attempts)");
+                        repos.markEnded(claim, RepoStatus.FAILED, t.reason() + " (after " + claim.attempts() + " attempts)");
                     } else {
-                        repos.scheduleRetry(job.id(), claim.did(), t.reason(), Instant.now().plus(backoff(claim.attempts())));
+                        repos.scheduleRetry(claim, t.reason(), Instant.now().plus(backoff(claim.attempts())));
                     }
                 }
             }
-        } catch (Exception e) {
-            log.warn("job {}: could not record the outcome of {}: {}", job.id(), claim.did(), e.toString());
+        } catch (Exception recording) {
+            noteFailure(job, claim, "recording the outcome of", recording);
         }
     }
 

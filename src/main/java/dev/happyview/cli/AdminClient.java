@@ -102,9 +102,9 @@ public final class AdminClient implements AutoCloseable {
         };
         if (error.isEmpty() && message.isEmpty()) {
             String text = raw == null ? "" : raw.strip();
-            return new CliException("HTTP " + status + (text.isEmpty() ? "" : ": " + abbreviate(text)) + hint);
+            return new CliException("HTTP " + status + (text.isEmpty() ? "" : ": " + abbreviate(text)) + hint, status);
         }
-        return new CliException("HTTP " + status + " " + error + ": " + message + hint);
+        return new CliException("HTTP " + status + " " + error + ": " + message + hint, status);
     }
 
     private static String abbreviate(String s) {

@@ -45,8 +45,28 @@ final class JobWatcher {
         String path = "/admin/backfill/" + AdminClient.encode(id);
         int lastWidth = 0;
         long lastLog = 0;
+        String unavailable = null;
         while (true) {
-            JobSnapshot job = JobSnapshot.of(client.get(path));
+            JobSnapshot job;
+            try {
+                job = JobSnapshot.of(client.get(path));
+            } catch (CliException e) {
+                // The server is up but its database is not: the job is paused, not over. Say so once and keep waiting.
+                if (e.httpStatus() != 503) throw e;
+                if (!e.getMessage().equals(unavailable)) {
+                    if (terminal && lastWidth > 0) out.println();
+                    out.println(e.getMessage() + "; waiting");
+                    out.flush();
+                    unavailable = e.getMessage();
+                    lastWidth = 0;
+                }
+                pause(id);
+                continue;
+            }
+            if (unavailable != null) {
+                out.println("the database is back; the job continues");
+                unavailable = null;
+            }
             String line = ProgressLine.of(job);
             long now = System.nanoTime();
             if (terminal) {
@@ -61,12 +81,16 @@ final class JobWatcher {
                 lastLog = now;
             }
             if (job.ended()) return summary(job);
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException("interrupted; job " + id + " keeps running");
-            }
+            pause(id);
+        }
+    }
+
+    private static void pause(String id) {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted; job " + id + " keeps running");
         }
     }
 

@@ -4,14 +4,33 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
-/** The connection pool and schema migrations. Every feature's SQL runs on connections from here. */
+/**
+ * The connection pool and schema migrations. Every feature's SQL runs on connections from here. It also knows the
+ * database lifetime ({@link #lifetime()}): the rule that nothing counts as done unless the writes it depends on are
+ * durable in the same lifetime is checked against it (docs/reliability.md).
+ */
 public final class Database implements AutoCloseable {
+    /**
+     * The current database lifetime as an SQL expression, for checks made in the same statement as what they guard;
+     * null while nobody has set a new one since the last crash, so a comparison with a remembered value fails.
+     */
+    public static final String CURRENT_LIFETIME = "(SELECT epoch FROM db_lifetime WHERE id = 1)";
+    /** Commits on the ordinary pool wait for their WAL flush even if the server's default says otherwise. */
+    private static final String DURABLE_COMMITS = """
+            SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'""";
+
     private final HikariDataSource dataSource;
     private final String jdbcUrl;
     private final int maxConnections;
+    private volatile Supplier<String> serverState = () -> null;
+    private volatile Instant unavailableSince;
 
     private Database(HikariDataSource dataSource, String jdbcUrl, int maxConnections) {
         this.dataSource = dataSource;
@@ -20,7 +39,7 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database connect(String jdbcUrl, int maxConnections) {
-        var ds = pool(jdbcUrl, maxConnections, "happyview", null);
+        var ds = pool(jdbcUrl, maxConnections, "happyview", DURABLE_COMMITS);
         Flyway.configure()
                 .dataSource(ds)
                 .locations("classpath:db/migration")
@@ -65,15 +84,87 @@ public final class Database implements AutoCloseable {
         return dataSource.getConnection();
     }
 
-    /** True when a trivial query succeeds within a couple of seconds. */
-    public boolean isHealthy() {
+    /**
+     * The current database lifetime, set to a new random value first when the marker is empty (a crash or failover
+     * emptied it). Work that remembers this value before its first write and finds it unchanged, in the same
+     * statement, when it counts itself done knows that none of its writes was lost in between.
+     */
+    public UUID lifetime() throws SQLException {
+        try (var c = connection()) {
+            try (var st = c.prepareStatement("INSERT INTO db_lifetime (id, epoch) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {
+                st.setObject(1, UUID.randomUUID());
+                st.executeUpdate();
+            }
+            try (var st = c.prepareStatement("SELECT epoch FROM db_lifetime WHERE id = 1"); var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getObject(1, UUID.class);
+            }
+        }
+    }
+
+    /** Whether the database answers, and if not why and since when. */
+    public record Health(boolean available, String reason, Instant since) {}
+
+    /** Adds what the server's own supervisor knows (the embedded server restarting) to the reason of an outage. */
+    public void describeServerWith(Supplier<String> state) {
+        this.serverState = state;
+    }
+
+    /**
+     * Runs a trivial query (a couple of seconds at most, plus the wait for a connection), unless the server's
+     * supervisor already knows the server is down.
+     */
+    public Health health() {
+        String down = serverState.get();
+        if (down != null) return unavailable(down);
         try (var c = dataSource.getConnection(); var st = c.createStatement()) {
             st.setQueryTimeout(2);
             st.execute("SELECT 1");
-            return true;
+            unavailableSince = null;
+            return new Health(true, null, null);
         } catch (SQLException e) {
-            return false;
+            String server = serverState.get();
+            return unavailable(server != null ? server : describe(e));
         }
+    }
+
+    private Health unavailable(String reason) {
+        Instant since = unavailableSince;
+        if (since == null) unavailableSince = since = Instant.now();
+        return new Health(false, reason, since);
+    }
+
+    /** True when a trivial query succeeds within a couple of seconds. */
+    public boolean isHealthy() {
+        return health().available();
+    }
+
+    /**
+     * True when {@code e} (or a cause) says the database cannot be reached or went away (SQLSTATE class 08, a server
+     * shutting down or crashing, 57P01-57P03, or no connection within the pool's timeout), as opposed to a statement
+     * the database refused.
+     */
+    public static boolean isUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) return true;
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.startsWith("57P")) return true;
+            }
+        }
+        return false;
+    }
+
+    /** The driver's message of a failure (its innermost SQL exception's first sentence), short enough for a status line. */
+    public static String describe(Throwable e) {
+        Throwable t = e;
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException) t = c;
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int sentence = message.indexOf(". ");
+        if (sentence > 0) message = message.substring(0, sentence);
+        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
     }
 
     @Override

@@ -25,6 +25,10 @@ final class MiniNetwork implements AutoCloseable {
     volatile long pdsLatencyMillis;
     volatile long plcLatencyMillis;
     volatile long relayLatencyMillis;
+    /** Repos per relay page at most, whatever the client asks for (0: as asked), to make discovery take many pages. */
+    volatile int relayPageCap;
+    /** A listRecords page that is not full carries no cursor (one request for a small repo), as some PDSes answer. */
+    volatile boolean cursorOnlyOnFullPages;
     /** A fixed-window rate limit on the PDS, announced in RateLimit headers like the reference PDS; 0 = none. */
     volatile int pdsLimit;
     volatile int pdsWindowSeconds = 1;
@@ -75,7 +79,7 @@ final class MiniNetwork implements AutoCloseable {
                         .put("cid", cidOf(e.getValue())).set("value", e.getValue());
                 last = e.getKey();
             }
-            if (last != null) out.put("cursor", last);
+            if (last != null && (!cursorOnlyOnFullPages || arr.size() == limit)) out.put("cursor", last);
             ScriptedServer.json(ex, 200, out.toString());
         });
         plc = new ScriptedServer((ex, n) -> {
@@ -95,6 +99,7 @@ final class MiniNetwork implements AutoCloseable {
             List<String> dids = repos.keySet().stream().sorted().toList();
             int start = q.containsKey("cursor") ? Integer.parseInt(q.get("cursor")) : 0;
             int limit = Integer.parseInt(q.getOrDefault("limit", "500"));
+            if (relayPageCap > 0) limit = Math.min(limit, relayPageCap);
             var out = Json.MAPPER.createObjectNode();
             var arr = out.putArray("repos");
             if (collection.equals(q.get("collection"))) {

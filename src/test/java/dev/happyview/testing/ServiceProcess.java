@@ -68,6 +68,11 @@ public final class ServiceProcess implements AutoCloseable {
         return url;
     }
 
+    /** The operating system's id of the process (for signals such as SIGSTOP). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing is released. */
     public void kill() throws Exception {
         process.destroyForcibly();
