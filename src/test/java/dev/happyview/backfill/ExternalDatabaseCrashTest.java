@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ExternalDatabaseCrashTest {
     static final int REPOS = 200;
-    static final int RECORDS = 200;
+    static final int RECORDS = 300;
 
     @Test
     void fiveCrashesOfTheDatabaseWhileTheServiceRunsLoseNothing() throws Exception {
@@ -29,11 +29,11 @@ class ExternalDatabaseCrashTest {
             String url = pg.newDatabase("happyview");
             net.relayPageCap = 20;
             net.relayLatencyMillis = 250;
-            net.pdsLatencyMillis = 30;
+            net.pdsLatencyMillis = 10;
             try (var app = TestApp.start(TestApp.baseConfig().with(Setting.DATABASE_URL, url)
                     .with(Setting.RELAY_URL, net.relay.url()).with(Setting.PLC_URL, net.plc.url())
-                    .with(Setting.BACKFILL_STRATEGY, "list-records").with(Setting.BACKFILL_CONCURRENCY, "8")
-                        .with(Setting.BACKFILL_HOST_RATE, "1000")
+                    .with(Setting.BACKFILL_STRATEGY, "list-records").with(Setting.BACKFILL_CONCURRENCY, "16")
+                        .with(Setting.BACKFILL_HOST_RATE, "1000").with(Setting.BACKFILL_HOST_CONCURRENCY, "16")
                     .with(Setting.BACKFILL_LEASE_SECONDS, "5").with(Setting.BACKFILL_RETRY_SECONDS, "0.5"))) {
                 BackfillEngineTest.uploadRecordLexicon(app, COLLECTION);
                 String id = app.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
