@@ -130,8 +130,13 @@ public final class CommitVerifier {
         return ops;
     }
 
-    /** Inverts {@code ops} in order on the new tree and requires the result to be {@code prevData}. */
-    static void invert(List<RepoOp> ops, Cid prevData, MstTree tree) {
+    /**
+     * Inverts {@code ops} in order on the new tree and requires the result to be {@code prevData}.
+     *
+     * @throws CommitRejectedException ({@code OPS_MISMATCH}) when an op or the resulting root disagrees
+     * @throws RepoVerificationException when the tree lacks a node the inversion needs, or one is invalid
+     */
+    public static void invert(List<RepoOp> ops, Cid prevData, MstTree tree) {
         for (RepoOp op : ops) {
             Cid held = switch (op.action()) {
                 case CREATE -> tree.remove(op.path());
