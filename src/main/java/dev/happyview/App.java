@@ -6,28 +6,29 @@ import dev.happyview.api.Routes;
 import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
+import dev.happyview.backfill.BackfillFeed;
 import dev.happyview.backfill.BackfillSettings;
-import dev.happyview.protocol.identity.DidResolver;
-import dev.happyview.protocol.net.OutboundGuard;
-import dev.happyview.protocol.xrpc.ClientSettings;
-import dev.happyview.protocol.xrpc.XrpcClient;
-import dev.happyview.store.RecordWriter;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
+import dev.happyview.dashboard.DashboardRoutes;
 import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
 import dev.happyview.metrics.Metrics;
-import dev.happyview.backfill.BackfillFeed;
-import dev.happyview.dashboard.DashboardRoutes;
+import dev.happyview.protocol.identity.DidResolver;
+import dev.happyview.protocol.net.OutboundGuard;
+import dev.happyview.protocol.xrpc.ClientSettings;
+import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.records.RecordRoutes;
+import dev.happyview.records.RecordWriter;
+import dev.happyview.records.StatsRoutes;
+import dev.happyview.store.Database;
+import dev.happyview.store.EmbeddedPostgresServer;
+import dev.happyview.store.JdbcUrls;
 import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
 import dev.happyview.tap.TapHandoff;
 import dev.happyview.tap.TapStatsRoutes;
-import dev.happyview.store.Database;
-import dev.happyview.store.EmbeddedPostgresServer;
-import dev.happyview.store.JdbcUrls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -106,7 +107,8 @@ public final class App implements AutoCloseable {
             var feed = new BackfillFeed(backfill.service());
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
-                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer, backfill.service()), metrics));
+                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
+                    new StatsRoutes(db, service::countsByStatus), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);

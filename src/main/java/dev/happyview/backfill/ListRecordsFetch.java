@@ -1,10 +1,10 @@
 package dev.happyview.backfill;
 
-import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.syntax.CidSyntax;
+import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.xrpc.PdsClient;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.happyview.backfill;
 
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;

@@ -3,8 +3,6 @@ package dev.happyview.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
 import dev.happyview.testing.TestApp;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,5 +1,6 @@
-package dev.happyview.store;
+package dev.happyview.records;
 
+import dev.happyview.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
