@@ -7,7 +7,9 @@ import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
 import dev.happyview.backfill.BackfillFeed;
+import dev.happyview.backfill.BackfillMode;
 import dev.happyview.backfill.BackfillSettings;
+import dev.happyview.backfill.RepoHandoff;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
 import dev.happyview.dashboard.DashboardRoutes;
@@ -72,23 +74,20 @@ public final class App implements AutoCloseable {
             var registry = new LexiconRegistry();
             var lexicons = new LexiconService(db, registry);
             var modules = new ArrayList<Routes.Module>();
-            String mode = config.get(Setting.BACKFILL_MODE);
-            TapHandoff handoff = null;
-            if (mode.equals("tap")) {
+            var backfillSettings = BackfillSettings.from(config);
+            Optional<RepoHandoff> handoff = Optional.empty();
+            if (backfillSettings.mode() == BackfillMode.TAP) {
                 // Tap fetches; we hand repos over and index what its channel delivers.
                 var tap = new TapClient(config.get(Setting.TAP_URL), config.get(Setting.TAP_ADMIN_PASSWORD));
-                handoff = new TapHandoff(tap);
+                handoff = Optional.of(new TapHandoff(tap));
                 var consumer = new TapChannelConsumer(tap, db, writer, registry::isRecordCollection);
                 consumer.start();
                 tapConsumer = consumer;
                 closeables.add(consumer);
                 modules.add(new TapStatsRoutes(tap, consumer));
-            } else if (!mode.equals("direct")) {
-                throw new IllegalArgumentException("BACKFILL_MODE must be direct or tap, got '" + mode + "'");
             }
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    BackfillSettings.from(config), registry::isRecordCollection,
-                    () -> registry.recordCollections(true), mode, handoff);
+                    backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff);
             closeables.add(backfill);
             // Uploading a record lexicon with backfill on starts a job for its collection.
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));

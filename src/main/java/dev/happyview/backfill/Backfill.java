@@ -8,6 +8,7 @@ import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -28,10 +29,11 @@ public final class Backfill implements AutoCloseable {
     /**
      * @param isRecordCollection whether a collection has an uploaded record lexicon
      * @param backfillCollections the record lexicons uploaded with backfill on (targets of an "all collections" job)
+     * @param handoff where jobs in Tap mode send their repos; empty when the service fetches them itself
      */
     public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
             String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, String mode, dev.happyview.tap.TapHandoff tap) {
+            Supplier<List<String>> backfillCollections, Optional<RepoHandoff> handoff) {
         // Jobs are created and ended on the ordinary pool. The work of a job (discovered repos, their states, their
         // records) commits without waiting for each WAL flush: all of it is fetched again if a database crash loses
         // its last moments, the job's own commits flush it, and one fsync per repo state cost 27% of the ingest rate.
@@ -53,8 +55,8 @@ public final class Backfill implements AutoCloseable {
         }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
-        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, tap);
-        var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
+        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, handoff);
+        var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies);
         engine.start();
         return new Backfill(engine, sink, service, work);
     }

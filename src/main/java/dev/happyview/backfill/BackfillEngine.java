@@ -2,6 +2,7 @@ package dev.happyview.backfill;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -26,7 +27,7 @@ public final class BackfillEngine implements AutoCloseable {
     private final Discovery discovery;
     private final RepoTask repoTask;
     private final BackfillSettings settings;
-    private final dev.happyview.tap.TapHandoff tap;
+    private final Optional<RepoHandoff> handoff;
     private final String owner;
     private final Semaphore repoSlots;
     private final Semaphore resolveSlots;
@@ -40,8 +41,8 @@ public final class BackfillEngine implements AutoCloseable {
     private Thread leaseKeeper;
 
     BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings,
-            dev.happyview.tap.TapHandoff tap) {
-        this.tap = tap;
+            Optional<RepoHandoff> handoff) {
+        this.handoff = handoff;
         this.jobs = jobs;
         this.repos = repos;
         this.discovery = discovery;
@@ -151,9 +152,9 @@ public final class BackfillEngine implements AutoCloseable {
         return settings;
     }
 
-    /** The Tap hand-off in Tap mode, else null. */
-    dev.happyview.tap.TapHandoff tap() {
-        return tap;
+    /** Where jobs in Tap mode send their repos; empty when the service fetches them itself. */
+    Optional<RepoHandoff> handoff() {
+        return handoff;
     }
 
     String owner() {

@@ -21,17 +21,15 @@ public final class BackfillService {
     private final Predicate<String> isRecordCollection;
     private final Supplier<List<String>> backfillCollections;
     private final FetchStrategies strategies;
-    private final String mode;
 
     BackfillService(JobStore jobs, RepoStore repos, BackfillEngine engine, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, FetchStrategies strategies, String mode) {
+            Supplier<List<String>> backfillCollections, FetchStrategies strategies) {
         this.jobs = jobs;
         this.repos = repos;
         this.engine = engine;
         this.isRecordCollection = isRecordCollection;
         this.backfillCollections = backfillCollections;
         this.strategies = strategies;
-        this.mode = mode;
     }
 
     /** A request to backfill; every field is optional. */
@@ -52,7 +50,7 @@ public final class BackfillService {
             throw ApiException.badRequest("field 'strategy' must be one of " + String.join(", ", strategies.names()));
         }
         List<String> collections = collection != null ? List.of(collection) : backfillCollections.get();
-        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, mode,
+        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, engine.settings().mode(),
                 strategy == null ? engine.settings().defaultStrategy() : strategy,
                 Boolean.TRUE.equals(req.prune()), Boolean.TRUE.equals(req.refetch()));
         jobs.insert(job);

@@ -132,7 +132,7 @@ final class JobRun implements Runnable {
 
     /** Starts resolutions of pending repos and fetches of resolved ones, each within its engine-wide pool. */
     private int claimAndStart(BackfillJob job) throws Exception {
-        if (job.mode().equals("tap")) return handOff(job);
+        if (job.mode() == BackfillMode.TAP) return handOff(job);
         int started = claim(job, RepoStatus.PENDING, engine.resolveSlots(), (claim) -> engine.repoTask().resolve(job, claim));
         started += claim(job, RepoStatus.RESOLVED, engine.repoSlots(),
                 (claim) -> engine.repoTask().fetch(job, claim, () -> stopping || cancelling));
@@ -171,20 +171,21 @@ final class JobRun implements Runnable {
      * failures are retried three times with backoff; a rejected password or a Tap that stays down fails the job.
      */
     private int handOff(BackfillJob job) throws Exception {
-        if (engine.tap() == null) {
+        if (engine.handoff().isEmpty()) {
             fatalError = "the service is not in Tap mode (BACKFILL_MODE=direct)";
             return 0;
         }
+        RepoHandoff handoff = engine.handoff().get();
         List<RepoStore.Claim> claims = engine.repos().claim(jobId, RepoStatus.PENDING, engine.owner(),
-                dev.happyview.tap.TapHandoff.BATCH, engine.settings().repoLease());
+                handoff.batchSize(), engine.settings().repoLease());
         if (claims.isEmpty()) return 0;
         List<String> dids = claims.stream().map(RepoStore.Claim::did).toList();
         try {
-            engine.tap().handOff(dids, job.refetch());
+            handoff.handOff(dids, job.refetch());
             engine.repos().markHandedOff(jobId, dids);
-        } catch (dev.happyview.tap.TapException e) {
+        } catch (RepoHandoff.HandoffException e) {
             engine.repos().release(jobId, engine.owner());
-            fatalError = "Tap hand-off failed: " + e.getMessage();
+            fatalError = e.getMessage();
         }
         return claims.size();
     }
@@ -234,7 +235,7 @@ final class JobRun implements Runnable {
     /** In Tap mode the hand-off is reported as {@code fetching_records}: Tap resolves and fetches. */
     static JobStage stageOf(BackfillJob job, boolean discoveryDone, JobStore.Progress p) {
         if (!discoveryDone) return JobStage.DISCOVERING_REPOS;
-        if (job.mode().equals("tap")) return p.unfetched() > 0 ? JobStage.FETCHING_RECORDS : JobStage.COMPLETED;
+        if (job.mode() == BackfillMode.TAP) return p.unfetched() > 0 ? JobStage.FETCHING_RECORDS : JobStage.COMPLETED;
         if (p.pending() > 0) return JobStage.RESOLVING_PDS;
         if (p.unfetched() > 0) return JobStage.FETCHING_RECORDS;
         return JobStage.COMPLETED;
