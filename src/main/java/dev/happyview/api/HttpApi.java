@@ -2,7 +2,6 @@ package dev.happyview.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.happyview.Json;
-import dev.happyview.auth.ApiKeyService;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -21,14 +20,14 @@ public final class HttpApi implements AutoCloseable {
         this.app = app;
     }
 
-    public static HttpApi start(String host, int port, long maxRequestBytes, ApiKeyService keys, List<Routes.Module> modules) {
+    public static HttpApi start(String host, int port, long maxRequestBytes, Authenticator authenticator, List<Routes.Module> modules) {
         Javalin app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             cfg.startup.startupWatcherEnabled = false;
             cfg.startup.showJavalinBanner = false;
             cfg.http.maxRequestSize = maxRequestBytes;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
-            var routes = new Routes(cfg.routes, keys);
+            var routes = new Routes(cfg.routes, authenticator);
             modules.forEach(m -> m.register(routes));
             cfg.routes.exception(ApiException.class, (e, ctx) ->
                     ctx.status(e.status()).json(new ErrorBody(e.error(), e.getMessage())));

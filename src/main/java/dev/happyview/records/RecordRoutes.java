@@ -1,9 +1,9 @@
 package dev.happyview.records;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.QueryParams;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import dev.happyview.protocol.syntax.AtUri;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;

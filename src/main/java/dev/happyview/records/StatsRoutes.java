@@ -1,7 +1,7 @@
 package dev.happyview.records;
 
+import dev.happyview.api.Permission;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.happyview.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.happyview.auth.Permission;
 import dev.happyview.testing.TestApp;
 import java.util.EnumSet;
 import java.util.List;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.happyview.auth.Permission;
 import dev.happyview.config.Setting;
 import dev.happyview.testing.TestApp;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.happyview.protocol.crypto;
 
-import dev.happyview.protocol.repo.Varint;
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;

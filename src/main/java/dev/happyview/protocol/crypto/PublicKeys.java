@@ -1,6 +1,6 @@
 package dev.happyview.protocol.crypto;
 
-import dev.happyview.protocol.repo.Varint;
+import dev.happyview.protocol.multiformats.Varint;
 import org.bouncycastle.math.ec.ECPoint;
 
 /** Parses atproto public keys from DID document verification methods and {@code did:key} strings. */

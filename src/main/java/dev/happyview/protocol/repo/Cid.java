@@ -1,5 +1,6 @@
 package dev.happyview.protocol.repo;
 
+import dev.happyview.protocol.multiformats.Varint;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;

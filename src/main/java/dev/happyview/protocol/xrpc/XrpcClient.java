@@ -2,6 +2,7 @@ package dev.happyview.protocol.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.happyview.protocol.net.EndpointCheckException;
 import dev.happyview.protocol.net.OutboundGuard;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -142,10 +143,19 @@ public final class XrpcClient implements AutoCloseable {
 
     private record Opened(int status, InputStream body) {}
 
+    private void checkEndpoint(URI url) throws XrpcException {
+        try {
+            guard.check(url);
+        } catch (EndpointCheckException e) {
+            throw e.refused() ? XrpcException.permanent(0, "EndpointRefused", e.getMessage())
+                    : XrpcException.transientFailure(0, null, e.getMessage(), e.getCause());
+        }
+    }
+
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
     private Opened send(URI url, String endpoint, boolean untrustedHost, boolean gzip)
             throws XrpcException, InterruptedException {
-        if (untrustedHost) guard.check(url); // refused hosts get no host policy at all
+        if (untrustedHost) checkEndpoint(url); // refused hosts get no host policy at all
         String hostKey = url.getScheme() + "://" + url.getAuthority();
         // Hosts named by untrusted documents (PDSes, did:web) get the conservative default budget until they announce
         // their own; the operator's relay and PLC directory are limited only by concurrency and their 429s.
@@ -167,7 +177,7 @@ public final class XrpcClient implements AutoCloseable {
             try {
                 // Checked again right before each attempt (waits and retries can be long): the connect must follow a
                 // check closely, because the check pins the addresses the connect will use. Recent checks are reused.
-                if (untrustedHost) guard.check(url);
+                if (untrustedHost) checkEndpoint(url);
                 HttpGet request = request(url, gzip);
                 ClassicHttpResponse resp;
                 ResponseBody raw;

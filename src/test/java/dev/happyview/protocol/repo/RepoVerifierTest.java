@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.AtprotoPublicKey;
 import dev.happyview.protocol.crypto.Curve;
+import dev.happyview.protocol.multiformats.Varint;
 import dev.happyview.protocol.repo.RepoVerificationException.Kind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
