@@ -143,7 +143,7 @@ class TapModeTest {
             assertThat(stats.status()).isEqualTo(502);
             assertThat(stats.json().get("message").asText()).contains("password");
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    app.app().tapConsumer().status().state() == TapChannelConsumer.State.UNAUTHORIZED);
+                    app.app().tapConsumer().status().state() == ChannelState.UNAUTHORIZED);
             assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexicon(true)).status()).isEqualTo(201);
             String id = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json().get(0).get("id").asText();
             await().atMost(Duration.ofSeconds(30)).until(() ->
