@@ -15,12 +15,14 @@ import java.util.function.Supplier;
 /** The backfill feature assembled: stores, strategies, engine, service and routes. Built once by the composition root. */
 public final class Backfill implements AutoCloseable {
     private final BackfillEngine engine;
+    private final RepoTask repoTask;
     private final RecordSink sink;
     private final BackfillService service;
     private final Database work;
 
-    private Backfill(BackfillEngine engine, RecordSink sink, BackfillService service, Database work) {
+    private Backfill(BackfillEngine engine, RepoTask repoTask, RecordSink sink, BackfillService service, Database work) {
         this.engine = engine;
+        this.repoTask = repoTask;
         this.sink = sink;
         this.service = service;
         this.work = work;
@@ -56,9 +58,10 @@ public final class Backfill implements AutoCloseable {
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
         var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, handoff);
-        var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies);
+        var service = new BackfillService(jobs, repos, engine::signal, settings, isRecordCollection,
+                backfillCollections, strategies);
         engine.start();
-        return new Backfill(engine, sink, service, work);
+        return new Backfill(engine, repoTask, sink, service, work);
     }
 
     public BackfillService service() {
@@ -67,7 +70,7 @@ public final class Backfill implements AutoCloseable {
 
     /** Repos this process completed since it started (all jobs). */
     public long completedRepos() {
-        return engine.repoTask().completedRepos();
+        return repoTask.completedRepos();
     }
 
     public BackfillRoutes routes() {

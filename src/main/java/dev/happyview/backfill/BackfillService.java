@@ -17,16 +17,19 @@ import java.nio.charset.StandardCharsets;
 public final class BackfillService {
     private final JobStore jobs;
     private final RepoStore repos;
-    private final BackfillEngine engine;
+    private final Runnable wakeEngine;
+    private final BackfillSettings settings;
     private final Predicate<String> isRecordCollection;
     private final Supplier<List<String>> backfillCollections;
     private final FetchStrategies strategies;
 
-    BackfillService(JobStore jobs, RepoStore repos, BackfillEngine engine, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, FetchStrategies strategies) {
+    /** @param wakeEngine wakes the engine so a new or cancelled job is seen at once */
+    BackfillService(JobStore jobs, RepoStore repos, Runnable wakeEngine, BackfillSettings settings,
+            Predicate<String> isRecordCollection, Supplier<List<String>> backfillCollections, FetchStrategies strategies) {
         this.jobs = jobs;
         this.repos = repos;
-        this.engine = engine;
+        this.wakeEngine = wakeEngine;
+        this.settings = settings;
         this.isRecordCollection = isRecordCollection;
         this.backfillCollections = backfillCollections;
         this.strategies = strategies;
@@ -50,11 +53,11 @@ public final class BackfillService {
             throw ApiException.badRequest("field 'strategy' must be one of " + String.join(", ", strategies.names()));
         }
         List<String> collections = collection != null ? List.of(collection) : backfillCollections.get();
-        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, engine.settings().mode(),
-                strategy == null ? engine.settings().defaultStrategy() : strategy,
+        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, settings.mode(),
+                strategy == null ? settings.defaultStrategy() : strategy,
                 Boolean.TRUE.equals(req.prune()), Boolean.TRUE.equals(req.refetch()));
         jobs.insert(job);
-        engine.signal();
+        wakeEngine.run();
         return get(job.id()).orElseThrow();
     }
 
@@ -114,7 +117,7 @@ public final class BackfillService {
             if (now == JobStatus.CANCELLING || now == JobStatus.CANCELLED) return new CancelResult(id, now);
             throw ApiException.badRequest("job is not running (status: " + now.wire() + ")");
         }
-        engine.signal();
+        wakeEngine.run();
         return new CancelResult(id, JobStatus.CANCELLING);
     }
 
