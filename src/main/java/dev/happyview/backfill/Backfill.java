@@ -9,6 +9,7 @@ import dev.happyview.store.Database;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -46,8 +47,9 @@ public final class Backfill implements AutoCloseable {
         // could hold 128k rows, ~150 MB).
         var sink = new RecordSink(writer, work, 2, 1000, 16_000);
         var pds = new PdsClient(client);
-        var listRecords = new ListRecordsFetch(pds, sink, writer);
-        var getRepo = new GetRepoFetch(pds, resolver, sink, writer);
+        Function<RepoWork, RepoWriteSession> sessions = repo -> new RepoWriteSession(sink, writer, repo);
+        var listRecords = new ListRecordsFetch(pds, sessions);
+        var getRepo = new GetRepoFetch(pds, resolver, sessions);
         var strategies = new FetchStrategies(Map.of(
                 "list-records", listRecords,
                 "get-repo", getRepo,
