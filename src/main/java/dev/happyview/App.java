@@ -31,9 +31,11 @@ import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
 import dev.happyview.tap.TapHandoff;
 import dev.happyview.tap.TapStatsRoutes;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /** The composition root: builds every component once, wires them by hand, and closes them in reverse order. */
 public final class App implements AutoCloseable {
@@ -145,13 +147,13 @@ public final class App implements AutoCloseable {
     }
 
     private interface SqlSupplier<T> {
-        T get() throws java.sql.SQLException;
+        T get() throws SQLException;
     }
 
     private static <T> T unchecked(SqlSupplier<T> s) {
         try {
             return s.get();
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -176,7 +178,7 @@ public final class App implements AutoCloseable {
             try {
                 closeables.get(i).close();
             } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(App.class).warn("error while closing {}: {}", closeables.get(i), e.toString());
+                LoggerFactory.getLogger(App.class).warn("error while closing {}: {}", closeables.get(i), e.toString());
             }
         }
         closeables.clear();

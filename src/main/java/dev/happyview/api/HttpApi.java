@@ -3,6 +3,7 @@ package dev.happyview.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.happyview.Json;
 import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.sql.SQLException;
@@ -57,7 +58,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The request for a log line; a request already recycled (a stream closed at shutdown) has no path left. */
-    private static String describe(io.javalin.http.Context ctx) {
+    private static String describe(Context ctx) {
         try {
             return ctx.method() + " " + ctx.path();
         } catch (RuntimeException e) {

@@ -3,15 +3,16 @@ package dev.happyview.backfill;
 import dev.happyview.api.ApiException;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.nio.charset.StandardCharsets;
 
 /** Creating, listing, inspecting and cancelling backfill jobs; the API handlers are thin wrappers of this. */
 public final class BackfillService {
@@ -122,12 +123,12 @@ public final class BackfillService {
     }
 
     /** Repo counts by state across all jobs (metrics). */
-    public java.util.Map<String, Long> repoCountsByState() throws SQLException {
+    public Map<String, Long> repoCountsByState() throws SQLException {
         return repos.countsByState();
     }
 
     /** Job counts by status, for {@code /admin/stats}. */
-    public java.util.Map<String, Long> countsByStatus() throws SQLException {
+    public Map<String, Long> countsByStatus() throws SQLException {
         return jobs.countsByStatus();
     }
 

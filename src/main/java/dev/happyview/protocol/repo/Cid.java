@@ -114,10 +114,6 @@ public final class Cid {
         return codec;
     }
 
-    public int hashCodeType() {
-        return hashCode;
-    }
-
     public boolean isSha256() {
         return hashCode == SHA2_256;
     }

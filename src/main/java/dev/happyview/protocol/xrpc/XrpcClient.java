@@ -97,14 +97,14 @@ public final class XrpcClient implements AutoCloseable {
     /** An XRPC query: {@code GET {base}/xrpc/{nsid}?params}, JSON answer. */
     public JsonNode query(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
-        return getJson(xrpcUrl(base, nsid, params), nsid, untrustedHost);
+        return getJson(xrpcUrl(base, nsid, params), untrustedHost);
     }
 
     /** An XRPC query whose answer is streamed (a CAR, gzip-compressed in transit); the caller must close it. */
     public InputStream queryStream(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
         URI url = xrpcUrl(base, nsid, params);
-        var resp = send(url, nsid, untrustedHost, true);
+        var resp = send(url, untrustedHost, true);
         return resp.body;
     }
 
@@ -112,13 +112,13 @@ public final class XrpcClient implements AutoCloseable {
     public byte[] queryBytes(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
         URI url = xrpcUrl(base, nsid, params);
-        var resp = send(url, nsid, untrustedHost, false);
+        var resp = send(url, untrustedHost, false);
         return readBody(url, resp);
     }
 
     /** A plain JSON document (a DID document). */
-    public JsonNode getJson(URI url, String endpointName, boolean untrustedHost) throws XrpcException, InterruptedException {
-        var resp = send(url, endpointName, untrustedHost, false);
+    public JsonNode getJson(URI url, boolean untrustedHost) throws XrpcException, InterruptedException {
+        var resp = send(url, untrustedHost, false);
         byte[] body = readBody(url, resp);
         try {
             JsonNode node = json.readTree(body);
@@ -153,7 +153,7 @@ public final class XrpcClient implements AutoCloseable {
     }
 
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
-    private Opened send(URI url, String endpoint, boolean untrustedHost, boolean gzip)
+    private Opened send(URI url, boolean untrustedHost, boolean gzip)
             throws XrpcException, InterruptedException {
         if (untrustedHost) checkEndpoint(url); // refused hosts get no host policy at all
         String hostKey = url.getScheme() + "://" + url.getAuthority();
@@ -191,7 +191,7 @@ public final class XrpcClient implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     if (Thread.interrupted()) throw new InterruptedException("cancelled while waiting for " + url.getHost());
-                    stats.request(hostKey, endpoint, 0);
+                    stats.request(hostKey, 0);
                     failures = retryOrThrow(failures, e instanceof InterruptedIOException
                             ? XrpcException.transientFailure(0, "Timeout",
                                     url.getHost() + ": no response within " + settings.requestTimeout().toSeconds() + " s", e)
@@ -199,7 +199,7 @@ public final class XrpcClient implements AutoCloseable {
                     continue;
                 }
                 int status = resp.getCode();
-                stats.request(hostKey, endpoint, status);
+                stats.request(hostKey, status);
                 host.onResponse(status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);
