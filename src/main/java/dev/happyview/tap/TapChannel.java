@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -138,7 +139,11 @@ final class TapChannel implements AutoCloseable {
         }
     }
 
-    /** Sends acks one at a time (the JDK socket allows one outstanding send); a lost ack only means a redelivery. */
+    /**
+     * Sends acks one at a time: the JDK socket allows one outstanding send, and any other send fails at once while it
+     * lasts. So a slow send is waited for, however long, as long as its socket is the current one; giving up on it
+     * would make every following ack fail and Tap send all those events again. A lost ack only means a redelivery.
+     */
     private void ackLoop() {
         while (running || !acks.isEmpty()) {
             try {
@@ -146,7 +151,15 @@ final class TapChannel implements AutoCloseable {
                 if (id == null) continue;
                 WebSocket ws = socket;
                 if (ws == null) continue;
-                ws.sendText("{\"type\":\"ack\",\"id\":" + id + "}", true).get(10, TimeUnit.SECONDS);
+                var sent = ws.sendText("{\"type\":\"ack\",\"id\":" + id + "}", true);
+                while (!sent.isDone() && socket == ws && running) {
+                    try {
+                        sent.get(1, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        // still sending: Tap is busy writing to us; the ack goes once it reads again
+                    }
+                }
+                if (sent.isDone()) sent.get();
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
