@@ -1,5 +1,7 @@
 package dev.happyview.api;
 
+import dev.happyview.store.Database;
+
 /** An error that reaches the client as {@code {"error": name, "message": message}} with an HTTP status. */
 public class ApiException extends RuntimeException {
     private final int status;
@@ -37,5 +39,11 @@ public class ApiException extends RuntimeException {
 
     public static ApiException unavailable(String message) {
         return new ApiException(503, "ServiceUnavailable", message);
+    }
+
+    /** 503: the database does not answer (the driver's reason); backfill jobs are paused meanwhile. */
+    public static ApiException databaseUnavailable(Exception cause) {
+        return unavailable("the database is unavailable (" + Database.describe(cause)
+                + "); backfill jobs are paused and resume by themselves when it is back");
     }
 }

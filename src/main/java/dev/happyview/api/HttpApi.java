@@ -63,9 +63,8 @@ public final class HttpApi implements AutoCloseable {
 
     /** 503 saying so, without a stack trace in the log: an outage is reported by /health and the backfill engine. */
     private static void databaseUnavailable(Context ctx, Exception e) {
-        ctx.header("Retry-After", "5");
-        ctx.status(503).json(new ErrorBody("ServiceUnavailable", "the database is unavailable (" + Database.describe(e)
-                + "); backfill jobs are paused and resume by themselves when it is back"));
+        var unavailable = ApiException.databaseUnavailable(e);
+        ctx.status(unavailable.status()).json(new ErrorBody(unavailable.error(), unavailable.getMessage()));
     }
 
     /** The request for a log line; a request already recycled (a stream closed at shutdown) has no path left. */

@@ -77,7 +77,7 @@ public final class ApiKeyService implements Authenticator {
         try {
             key = store.findActiveByHash(hash).orElseThrow(() -> ApiException.unauthorized("unknown or revoked API key"));
         } catch (SQLException e) {
-            throw ApiException.unavailable("database unavailable");
+            throw ApiException.databaseUnavailable(e);
         }
         touchLater(key.id());
         return key;

@@ -3,9 +3,11 @@ package dev.happyview.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -111,14 +113,18 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs a trivial query (a couple of seconds at most, plus the wait for a connection), unless the server's
-     * supervisor already knows the server is down.
+     * Runs a trivial query on a connection of its own (a few seconds at most: the pool would make a caller wait for
+     * its connection timeout, and answer late once the database is back), unless the server's supervisor already
+     * knows the server is down.
      */
     public Health health() {
         String down = serverState.get();
         if (down != null) return unavailable(down);
-        try (var c = dataSource.getConnection(); var st = c.createStatement()) {
-            st.setQueryTimeout(2);
+        var props = new Properties();
+        props.setProperty("connectTimeout", "2");
+        props.setProperty("socketTimeout", "3");
+        props.setProperty("ApplicationName", "happyview-health");
+        try (var c = DriverManager.getConnection(jdbcUrl, props); var st = c.createStatement()) {
             st.execute("SELECT 1");
             unavailableSince = null;
             return new Health(true, null, null);

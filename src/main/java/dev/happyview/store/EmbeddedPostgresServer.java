@@ -144,8 +144,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /** Alive and not a zombie: a killed postmaster is not our child, and its new parent may be slow to reap it. */
     private static boolean isAlive(long pid) {
-        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return true; // no /proc: the process handle's answer stands
+        }
     }
 
     private void bringBack(long deadPid) throws InterruptedException {

@@ -89,7 +89,7 @@ class TwoProcessesTest {
         int repos = 12;
         try (var net = new MiniNetwork(COLLECTION, repos, 50); var c = DriverManager.getConnection(db)) {
             net.cursorOnlyOnFullPages = true; // one request per repo: nothing left to ask for after the stall
-            net.pdsLatencyMillis = 1500;
+            net.pdsLatencyMillis = 4000; // all eight requests are out before the first answer, even on a busy machine
             var env = env(db, net, "3");
             try (var a = ServiceProcess.start(env)) {
                 BackfillCrashResumeTest.send(a.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
@@ -97,7 +97,9 @@ class TwoProcessesTest {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> net.pds.requests().size() >= 8);
                 signal(a, "STOP");
                 try {
-                    Thread.sleep(2500); // the PDS answers the stopped process's requests with 50 records each
+                    assertThat(scalar(c, "SELECT count(*) FROM backfill_repos WHERE job_id = ?::uuid AND status = 'completed'", id))
+                            .as("no repo completed before the stall").isZero();
+                    Thread.sleep(4500); // the PDS answers the stopped process's requests with 50 records each
                     net.repos.values().forEach(TwoProcessesTest::addRecord);
                     try (var b = ServiceProcess.start(env)) {
                         await().atMost(Duration.ofSeconds(60)).until(() -> BackfillCrashResumeTest.status(c, id).equals("completed"));
