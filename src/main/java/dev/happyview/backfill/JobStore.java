@@ -2,6 +2,7 @@ package dev.happyview.backfill;
 
 import dev.happyview.store.Database;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -9,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -251,17 +254,17 @@ final class JobStore {
         }
     }
 
-    java.util.Map<String, Long> countsByStatus() throws SQLException {
+    Map<String, Long> countsByStatus() throws SQLException {
         try (var c = db.connection();
                 var st = c.prepareStatement("SELECT status, count(*) FROM backfill_jobs GROUP BY status ORDER BY status");
                 var rs = st.executeQuery()) {
-            var counts = new java.util.LinkedHashMap<String, Long>();
+            var counts = new LinkedHashMap<String, Long>();
             while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
             return counts;
         }
     }
 
-    private static void bindProgress(java.sql.PreparedStatement st, Progress p) throws SQLException {
+    private static void bindProgress(PreparedStatement st, Progress p) throws SQLException {
         st.setInt(1, p.total());
         st.setInt(2, p.resolved());
         st.setInt(3, p.processed());

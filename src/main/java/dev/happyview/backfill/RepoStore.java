@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -224,10 +226,10 @@ final class RepoStore {
         }
     }
 
-    java.util.Map<String, Long> countsByState() throws SQLException {
+    Map<String, Long> countsByState() throws SQLException {
         try (var c = db.connection(); var st = c.createStatement();
                 var rs = st.executeQuery("SELECT status, count(*) FROM backfill_repos GROUP BY status ORDER BY status")) {
-            var counts = new java.util.LinkedHashMap<String, Long>();
+            var counts = new LinkedHashMap<String, Long>();
             while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
             return counts;
         }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Two service processes (separate JVMs) on one job and one database. */
@@ -118,7 +119,7 @@ class TwoProcessesTest {
         }
     }
 
-    private static void addRecord(java.util.TreeMap<String, ObjectNode> records) {
+    private static void addRecord(TreeMap<String, ObjectNode> records) {
         ObjectNode v = Json.MAPPER.createObjectNode().put("$type", COLLECTION).put("text", "added while stalled")
                 .put("createdAt", "2024-01-02T00:00:00.000Z");
         records.put(Tid.of(1_800_000_000_000_000L, 1), v);

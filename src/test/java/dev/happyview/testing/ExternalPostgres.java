@@ -2,10 +2,12 @@ package dev.happyview.testing;
 
 import dev.happyview.store.EmbeddedPostgresServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,7 +72,7 @@ public final class ExternalPostgres implements AutoCloseable {
                     max_connections = 100
                     fsync = off
                     full_page_writes = off
-                    """.formatted(pg.port), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                    """.formatted(pg.port), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             Runtime.getRuntime().addShutdownHook(pg.cleanup);
             pg.start();
             return pg;
@@ -187,7 +189,7 @@ public final class ExternalPostgres implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
