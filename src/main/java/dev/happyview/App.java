@@ -20,7 +20,9 @@ import dev.happyview.lexicon.LexiconService;
 import dev.happyview.metrics.Metrics;
 import dev.happyview.backfill.BackfillFeed;
 import dev.happyview.dashboard.DashboardRoutes;
+import dev.happyview.records.RecordCounts;
 import dev.happyview.records.RecordRoutes;
+import dev.happyview.stats.StatsRoutes;
 import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
 import dev.happyview.tap.TapHandoff;
@@ -106,7 +108,10 @@ public final class App implements AutoCloseable {
             var feed = new BackfillFeed(backfill.service());
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
-                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer, backfill.service()), metrics));
+                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
+                    new StatsRoutes(new RecordCounts(db)::byCollection, () -> registry.recordCollections(false),
+                            service::countsByStatus),
+                    metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);

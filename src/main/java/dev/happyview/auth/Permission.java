@@ -3,7 +3,7 @@ package dev.happyview.auth;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** What an API key may do; the wire names are HappyView's. */
+/** What an API key may do; the wire names are HappyView's (see {@link PermissionNames} for the rest of its names). */
 public enum Permission {
     LEXICONS_CREATE("lexicons:create"),
     LEXICONS_READ("lexicons:read"),
@@ -12,6 +12,7 @@ public enum Permission {
     BACKFILL_READ("backfill:read"),
     RECORDS_READ("records:read"),
     RECORDS_DELETE("records:delete"),
+    RECORDS_DELETE_COLLECTION("records:delete-collection"),
     STATS_READ("stats:read"),
     API_KEYS_CREATE("api-keys:create"),
     API_KEYS_READ("api-keys:read"),

@@ -4,7 +4,6 @@ import dev.happyview.api.ApiException;
 import dev.happyview.api.QueryParams;
 import dev.happyview.api.Routes;
 import dev.happyview.auth.Permission;
-import dev.happyview.backfill.BackfillService;
 import dev.happyview.protocol.syntax.AtUri;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
@@ -17,18 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /admin/records} (browse with stable cursor paging, read one, delete) and {@code /admin/stats}. The cursor is
+ * {@code /admin/records}: browse with stable cursor paging, read one, delete one or a whole collection. The cursor is
  * the last URI of a page, opaque to clients; URIs are unique and never reordered, so new rows cannot shift a page.
+ * Page sizes follow HappyView: 20 by default; larger requests are clamped to {@link #MAX_LIMIT}.
  */
 public final class RecordRoutes implements Routes.Module {
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 1000;
     private final RecordQueries queries;
     private final RecordWriter writer;
-    private final BackfillService backfill;
 
-    public RecordRoutes(Database db, RecordWriter writer, BackfillService backfill) {
+    public RecordRoutes(Database db, RecordWriter writer) {
         this.queries = new RecordQueries(db);
         this.writer = writer;
-        this.backfill = backfill;
     }
 
     record RecordPage(List<RecordQueries.IndexedRecord> records, String cursor) {}
@@ -40,7 +40,7 @@ public final class RecordRoutes implements Routes.Module {
             String did = blankToNull(ctx.queryParam("did"));
             if (collection != null && !Nsid.isValid(collection)) throw ApiException.badRequest("parameter 'collection' is not a valid NSID");
             if (did != null && !Did.isValid(did)) throw ApiException.badRequest("parameter 'did' is not a valid DID");
-            int limit = QueryParams.limit(ctx, 50, 1000);
+            int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
             var page = queries.page(collection, did, decodeCursor(ctx.queryParam("cursor")), limit);
             String next = page.size() == limit ? encodeCursor(page.getLast().uri()) : null;
             ctx.json(new RecordPage(page, next));
@@ -54,13 +54,12 @@ public final class RecordRoutes implements Routes.Module {
             if (writer.delete(List.of(uri)) == 0) throw ApiException.notFound("no record " + uri);
             ctx.status(204);
         });
-        routes.get("/admin/stats", Permission.STATS_READ, (ctx, caller) -> {
-            Map<String, Long> byCollection = queries.countsByCollection();
-            Map<String, Long> jobs = backfill.countsByStatus();
-            ctx.json(Map.of(
-                    "records", Map.of("total", byCollection.values().stream().mapToLong(Long::longValue).sum(),
-                            "by_collection", byCollection),
-                    "backfill_jobs", jobs));
+        routes.delete("/admin/records/collection", Permission.RECORDS_DELETE_COLLECTION, (ctx, caller) -> {
+            String collection = blankToNull(ctx.queryParam("collection"));
+            if (collection == null || !Nsid.isValid(collection)) {
+                throw ApiException.badRequest("parameter 'collection' must be a valid NSID");
+            }
+            ctx.json(Map.of("deleted", writer.deleteCollection(collection)));
         });
     }
 

@@ -9,6 +9,7 @@ import dev.happyview.testing.ScriptedServer;
 import dev.happyview.testing.TestApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +83,20 @@ class CliBackfillTest {
         assertThat(r.out().strip()).matches("[0-9a-f-]{36}");
         assertThat(app.get("/admin/backfill/" + r.out().strip(), TestApp.ADMIN_KEY).json().get("did").asText())
                 .isEqualTo(net.dids().getFirst());
+    }
+
+    @Test
+    void severalDidsMakeOneJobForThoseRepos(@TempDir Path dir) throws Exception {
+        uploadWithoutBackfill(dir, POSTS);
+        List<String> dids = net.dids().subList(0, 3);
+        var r = cli("backfill", "--collection", POSTS, "--did", dids.get(0) + "," + dids.get(1), "--did", dids.get(2), "--wait");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String id = r.out().lines().findFirst().orElseThrow().replace("backfill job ", "");
+        var job = app.get("/admin/backfill/" + id, TestApp.ADMIN_KEY).json();
+        assertThat(job.get("dids").toString()).isEqualTo("[\"" + String.join("\",\"", dids) + "\"]");
+        assertThat(job.get("did").isNull()).as("did names a job's account only when it has exactly one").isTrue();
+        assertThat(job.get("total_repos").asInt()).isEqualTo(3);
+        assertThat(r.out()).contains("completed: 3 repos");
     }
 
     @Test
