@@ -1,5 +1,7 @@
 package dev.happyview.auth;
 
+import dev.happyview.api.Caller;
+import dev.happyview.api.Permission;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -15,8 +17,9 @@ public record ApiKey(
         List<String> permissions,
         Instant createdAt,
         Instant lastUsedAt,
-        Instant revokedAt) {
+        Instant revokedAt) implements Caller {
 
+    @Override
     public boolean allows(Permission p) {
         return permissions.contains(p.wire);
     }

@@ -1,6 +1,8 @@
 package dev.happyview.auth;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Caller;
+import dev.happyview.api.Permission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -26,7 +28,7 @@ final class PermissionNames {
      * The names in the order given, without repeats. An unknown name is a 400 that lists the valid ones; a permission
      * of this service the caller does not hold is a 403 (a key hands out only what its creator holds).
      */
-    static List<String> grantable(ApiKey caller, List<String> names) {
+    static List<String> grantable(Caller caller, List<String> names) {
         var out = new LinkedHashSet<String>();
         for (String name : names) {
             String n = name == null ? "" : name.strip();

@@ -15,7 +15,7 @@ public record BackfillJob(
         List<String> dids,
         JobStatus status,
         JobStage stage,
-        String mode,
+        BackfillMode mode,
         String strategy,
         boolean prune,
         boolean refetch,

@@ -15,7 +15,7 @@ public record JobView(
         List<String> dids,
         JobStatus status,
         JobStage stage,
-        String mode,
+        BackfillMode mode,
         String strategy,
         boolean prune,
         List<String> collections,

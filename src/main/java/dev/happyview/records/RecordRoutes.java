@@ -1,14 +1,13 @@
 package dev.happyview.records;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.QueryParams;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import dev.happyview.protocol.syntax.AtUri;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordWriter;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -1,9 +1,10 @@
-package dev.happyview.auth;
+package dev.happyview.api;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** What an API key may do; the wire names are HappyView's (see {@link PermissionNames} for the rest of its names). */
+/** What an API key may do; the wire names are HappyView's. */
 public enum Permission {
     LEXICONS_CREATE("lexicons:create"),
     LEXICONS_READ("lexicons:read"),
@@ -18,7 +19,7 @@ public enum Permission {
     API_KEYS_READ("api-keys:read"),
     API_KEYS_DELETE("api-keys:delete");
 
-    @com.fasterxml.jackson.annotation.JsonValue
+    @JsonValue
     public final String wire;
 
     Permission(String wire) {

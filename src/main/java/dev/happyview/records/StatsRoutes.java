@@ -1,9 +1,11 @@
-package dev.happyview.stats;
+package dev.happyview.records;
 
+import dev.happyview.api.Permission;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
+import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,24 +15,25 @@ import java.util.function.Supplier;
 /**
  * {@code GET /admin/stats} in HappyView's shape: {@code total_records} and {@code collections}, a count for every
  * record lexicon (0 when nothing is indexed yet) and for any collection that still holds records without one (its
- * lexicon was deleted; {@code has_lexicon} tells them apart). This service's backfill job counts by status come
- * beside them in {@code backfill_jobs}.
+ * lexicon was deleted; {@code has_lexicon} tells them apart). Beside them, {@code backfill_jobs}: job counts by status.
+ * The record lexicons and the job counts come from other features through the suppliers the composition root hands
+ * in, so this package knows nothing of them.
  */
 public final class StatsRoutes implements Routes.Module {
-    /** A count per key, read from the database when the route is called. */
+    /** Backfill jobs by status, supplied by the composition root. */
     @FunctionalInterface
-    public interface Counts {
-        Map<String, Long> get() throws SQLException;
+    public interface JobCounts {
+        Map<String, Long> byStatus() throws SQLException;
     }
 
-    private final Counts recordsByCollection;
+    private final Database db;
     private final Supplier<List<String>> recordLexicons;
-    private final Counts jobsByStatus;
+    private final JobCounts jobs;
 
-    public StatsRoutes(Counts recordsByCollection, Supplier<List<String>> recordLexicons, Counts jobsByStatus) {
-        this.recordsByCollection = recordsByCollection;
+    public StatsRoutes(Database db, Supplier<List<String>> recordLexicons, JobCounts jobs) {
+        this.db = db;
         this.recordLexicons = recordLexicons;
-        this.jobsByStatus = jobsByStatus;
+        this.jobs = jobs;
     }
 
     record CollectionCount(String collection, long count, boolean hasLexicon) {}
@@ -43,7 +46,7 @@ public final class StatsRoutes implements Routes.Module {
     }
 
     Stats stats() throws SQLException {
-        Map<String, Long> counts = recordsByCollection.get();
+        Map<String, Long> counts = countsByCollection();
         Set<String> lexicons = Set.copyOf(recordLexicons.get());
         var names = new TreeSet<>(counts.keySet());
         names.addAll(lexicons);
@@ -54,6 +57,15 @@ public final class StatsRoutes implements Routes.Module {
             total += n;
             collections.add(new CollectionCount(name, n, lexicons.contains(name)));
         }
-        return new Stats(total, collections, jobsByStatus.get());
+        return new Stats(total, collections, jobs.byStatus());
+    }
+
+    private Map<String, Long> countsByCollection() throws SQLException {
+        try (var c = db.connection(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT collection, count(*) FROM records GROUP BY collection")) {
+            var out = new LinkedHashMap<String, Long>();
+            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+            return out;
+        }
     }
 }
