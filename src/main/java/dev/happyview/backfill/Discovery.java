@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds a job's repos: one DID when the job names one, otherwise every repo the relay lists for each target
+ * Finds a job's repos: the accounts the job names, if any, otherwise every repo the relay lists for each target
  * collection. Each page's DIDs and the cursor after it are saved in one transaction, so a resumed job continues
  * from its last saved page and a page is never half-recorded.
  */
@@ -43,8 +43,8 @@ final class Discovery {
         List<String> collections = job.collections();
         JobStore.DiscoveryPosition at = jobs.discoveryPosition(job.id());
         if (at.done()) return;
-        if (job.did() != null) {
-            while (!savePage(job, List.of(job.did()), collections, collections.size(), null, true, at.lifetime())) {
+        if (!job.dids().isEmpty()) {
+            while (!savePage(job, job.dids(), collections, collections.size(), null, true, at.lifetime())) {
                 at = jobs.discoveryPosition(job.id());
                 if (at.done()) break;
             }
