@@ -70,6 +70,7 @@ class DatabaseCrashTest {
                 BackfillCrashResumeTest.assertExact(c, id, net.groundTruth(), repos, (long) repos * records);
             }
             assertThat(job.get("status").asText()).isEqualTo("completed");
+            probe.assertEndedAfterTheLastCrash();
             assertThat(healthWhileDown).hasSize(4).allSatisfy(h -> {
                 assertThat(h.get("status").asText()).isEqualTo("unavailable");
                 assertThat(h.get("reason").asText()).contains("embedded Postgres server").contains("stopped");

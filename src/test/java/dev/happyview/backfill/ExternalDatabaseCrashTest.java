@@ -64,6 +64,7 @@ class ExternalDatabaseCrashTest {
                     BackfillCrashResumeTest.assertExact(c, id, net.groundTruth(), REPOS, (long) REPOS * RECORDS);
                 }
                 assertThat(probe.status()).isEqualTo("completed");
+                probe.assertEndedAfterTheLastCrash();
             }
         }
     }

@@ -19,6 +19,8 @@ import java.util.function.BooleanSupplier;
 final class JobProbe {
     private final String jdbcUrl;
     private final String jobId;
+    /** Epoch millis just before the last crash, or 0. */
+    private volatile long lastCrashMillis;
 
     JobProbe(String jdbcUrl, String jobId) {
         this.jdbcUrl = jdbcUrl;
@@ -41,6 +43,16 @@ final class JobProbe {
 
     String status() {
         return text("SELECT status FROM backfill_jobs WHERE id = ?::uuid");
+    }
+
+    /**
+     * Asserts the job ended after the last crash began: with the check before each crash, the job was unfinished at
+     * every one of them (a crash that landed after the end would prove nothing).
+     */
+    void assertEndedAfterTheLastCrash() {
+        String ended = text("SELECT (extract(epoch FROM completed_at) * 1000)::bigint::text FROM backfill_jobs WHERE id = ?::uuid");
+        assertThat(ended).as("the job's end").isNotNull();
+        assertThat(Long.parseLong(ended)).as("the job ended after the last crash").isGreaterThan(lastCrashMillis);
     }
 
     private int count(String sql) {
@@ -73,6 +85,7 @@ final class JobProbe {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5)).until(when::getAsBoolean);
         int before = probe.completedRepos();
         assertThat(probe.status()).as("the job is unfinished when the database crashes at " + point).isEqualTo("running");
+        probe.lastCrashMillis = System.currentTimeMillis();
         crash.run();
         await().atMost(Duration.ofSeconds(30)).until(() -> probe.completedRepos() >= 0);
         int after = probe.completedRepos();
