@@ -182,6 +182,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (closing) return;
         awaitBackendsGone(Duration.ofSeconds(10));
         stopOrphanedPostmaster(dataDir);
+        // A killed postmaster stays a zombie until its new parent reaps it, and Postgres takes a lock file naming a
+        // process that still exists (a zombie does) for a running postmaster: it would refuse to start for as long.
+        OptionalLong stale = postmasterPid(dataDir);
+        if (stale.isPresent() && !isAlive(stale.getAsLong())) Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
         // zonky cannot stop a server that is already gone without an error, so the dead instance is dropped instead of
         // closed: its lock on the old lock file goes with it, and the new instance locks a new file.
         Files.deleteIfExists(dataDir.resolve(ZONKY_LOCK));

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal relay + PLC + one PDS on 127.0.0.1 for engine tests that need a precise, tiny network. Records have real
@@ -38,6 +40,10 @@ final class MiniNetwork implements AutoCloseable {
     volatile int pdsWindowSeconds = 1;
     private long windowStart = System.currentTimeMillis();
     private int windowUsed;
+    /** While set, every PDS request waits for it before it is answered: a test holds requests in flight. */
+    volatile CountDownLatch pdsHold;
+    /** listRecords pages the PDS has sent. */
+    final AtomicInteger pdsPagesSent = new AtomicInteger();
     /** (time of a 429, its announced reset) pairs, in epoch millis. */
     final List<long[]> rateLimited = new CopyOnWriteArrayList<>();
     final ScriptedServer relay;
@@ -59,6 +65,8 @@ final class MiniNetwork implements AutoCloseable {
             repos.put(did, records);
         }
         pds = new ScriptedServer((ex, n) -> {
+            CountDownLatch hold = pdsHold;
+            if (hold != null) hold.await();
             if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
             if (pdsLimit > 0 && !admit(ex)) return;
             var q = query(ex.getRequestURI().getRawQuery());
@@ -85,6 +93,7 @@ final class MiniNetwork implements AutoCloseable {
             }
             if (last != null && (!cursorOnlyOnFullPages || arr.size() == limit)) out.put("cursor", last);
             ScriptedServer.json(ex, 200, out.toString());
+            pdsPagesSent.incrementAndGet();
         });
         plc = new ScriptedServer((ex, n) -> {
             if (plcLatencyMillis > 0) Thread.sleep(plcLatencyMillis);

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** Two service processes (separate JVMs) on one job and one database. */
@@ -80,9 +81,10 @@ class TwoProcessesTest {
     }
 
     /**
-     * A process holding leases is stopped (SIGSTOP) past them; the other process takes the repos over, fetches them
-     * again (each has gained a record meanwhile) and completes the job. When the stalled process resumes (SIGCONT), its
-     * fetches finish with the old data, and its completions must be refused: it no longer holds the leases.
+     * A process holding leases is stopped (SIGSTOP) past them with eight fetches in flight; the other process takes the
+     * repos over, fetches them again (each has gained a record meanwhile) and completes the job. When the stalled
+     * process resumes (SIGCONT), its eight fetches finish with the old data, and its completions must be refused: it no
+     * longer holds the leases.
      */
     @Test
     void aProcessStalledPastItsLeaseCannotOverwriteWhatTheProcessThatTookOverRecorded() throws Exception {
@@ -90,17 +92,23 @@ class TwoProcessesTest {
         int repos = 12;
         try (var net = new MiniNetwork(COLLECTION, repos, 50); var c = DriverManager.getConnection(db)) {
             net.cursorOnlyOnFullPages = true; // one request per repo: nothing left to ask for after the stall
-            net.pdsLatencyMillis = 4000; // all eight requests are out before the first answer, even on a busy machine
+            var hold = new CountDownLatch(1);
+            net.pdsHold = hold; // the first process's requests stay in flight until it is stopped
             var env = env(db, net, "3");
             try (var a = ServiceProcess.start(env)) {
                 BackfillCrashResumeTest.send(a.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
                 String id = BackfillCrashResumeTest.post(a.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> net.pds.requests().size() >= 8);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> net.pds.requests().size() >= 8);
                 signal(a, "STOP");
                 try {
+                    assertThat(net.pdsPagesSent.get()).as("PDS answers before the stall").isZero();
                     assertThat(scalar(c, "SELECT count(*) FROM backfill_repos WHERE job_id = ?::uuid AND status = 'completed'", id))
                             .as("no repo completed before the stall").isZero();
-                    Thread.sleep(4500); // the PDS answers the stopped process's requests with 50 records each
+                    Thread.sleep(4000); // past the 3 s leases
+                    // The stopped process's requests are answered now, with 50 records each; then every repo gains one.
+                    net.pdsHold = null;
+                    hold.countDown();
+                    await().atMost(Duration.ofSeconds(30)).until(() -> net.pdsPagesSent.get() >= 8);
                     net.repos.values().forEach(TwoProcessesTest::addRecord);
                     try (var b = ServiceProcess.start(env)) {
                         await().atMost(Duration.ofSeconds(60)).until(() -> BackfillCrashResumeTest.status(c, id).equals("completed"));
@@ -113,6 +121,7 @@ class TwoProcessesTest {
                         BackfillCrashResumeTest.assertExact(c, id, net.groundTruth(), repos, repos * 51L);
                     }
                 } finally {
+                    hold.countDown();
                     new ProcessBuilder("kill", "-CONT", Long.toString(a.pid())).start().waitFor(); // in any case
                 }
             }
