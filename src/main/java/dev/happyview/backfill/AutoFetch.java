@@ -1,6 +1,7 @@
 package dev.happyview.backfill;
 
 import dev.happyview.protocol.xrpc.PdsClient;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -42,7 +43,7 @@ final class AutoFetch implements FetchStrategy {
             throws RepoFetchException, CancelledException, InterruptedException {
         boolean carsWork = !hostsWithoutCars.contains(work.pdsEndpoint());
         if (carsWork && work.collections().size() >= CAR_FOR_COLLECTIONS) return viaCar(work, cancelled);
-        var firstPages = new java.util.HashMap<String, PdsClient.RecordPage>();
+        var firstPages = new HashMap<String, PdsClient.RecordPage>();
         if (carsWork) {
             for (String collection : work.collections()) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();

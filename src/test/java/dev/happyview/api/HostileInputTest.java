@@ -3,6 +3,7 @@ package dev.happyview.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.happyview.Json;
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.io.IOException;
 import java.net.URI;
@@ -12,8 +13,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,17 +36,8 @@ class HostileInputTest {
         "", " ", "%00", "..%2F..%2Fetc%2Fpasswd", "did:plc:", "at://", "a.b", "-1", "0", "99999999999999999999",
         "%FF%FE", "null", "true", "{", "\\u0000", "💥", "did:web:127.0.0.1", "com.example.feed.post",
         "00000000-0000-0000-0000-000000000000", "' OR 1=1 --", "x".repeat(300)};
+    @StartedApp
     static TestApp app;
-
-    @BeforeAll
-    static void start() {
-        app = TestApp.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
 
     @Test
     void tenThousandHostileRequestsProduceNoServerError() {

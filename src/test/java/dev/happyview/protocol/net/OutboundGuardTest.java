@@ -2,7 +2,6 @@ package dev.happyview.protocol.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.happyview.protocol.xrpc.XrpcException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -80,8 +79,8 @@ class OutboundGuardTest {
         try {
             guard.check(URI.create(url));
             return null;
-        } catch (XrpcException e) {
-            assertThat(e.isPermanent()).as("a refusal is permanent: " + e.getMessage()).isTrue();
+        } catch (EndpointCheckException e) {
+            assertThat(e.refused()).as("a refusal, not a failed lookup: " + e.getMessage()).isTrue();
             return e.getMessage();
         }
     }
