@@ -44,6 +44,15 @@ final class MiniNetwork implements AutoCloseable {
     volatile CountDownLatch pdsHold;
     /** listRecords pages the PDS has sent. */
     final AtomicInteger pdsPagesSent = new AtomicInteger();
+    /** Rewrites a listRecords answer (the repo, the cursor asked for, the page); null sends a body that is not JSON. */
+    interface Rewrite {
+        ObjectNode page(String did, String cursor, ObjectNode page);
+    }
+
+    volatile Rewrite rewrite = (did, cursor, page) -> page;
+    /** PDS requests being answered now, and the most there ever were at once (counted until the answer is sent). */
+    final AtomicInteger pdsInFlight = new AtomicInteger();
+    final AtomicInteger pdsMostInFlight = new AtomicInteger();
     /** (time of a 429, its announced reset) pairs, in epoch millis. */
     final List<long[]> rateLimited = new CopyOnWriteArrayList<>();
     final ScriptedServer relay;
@@ -67,7 +76,13 @@ final class MiniNetwork implements AutoCloseable {
         pds = new ScriptedServer((ex, n) -> {
             CountDownLatch hold = pdsHold;
             if (hold != null) hold.await();
-            if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
+            pdsMostInFlight.accumulateAndGet(pdsInFlight.incrementAndGet(), Math::max);
+            try {
+                if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
+            } finally {
+                // Before the answer leaves: the client holds its slot at least this long, so this never overcounts.
+                pdsInFlight.decrementAndGet();
+            }
             if (pdsLimit > 0 && !admit(ex)) return;
             var q = query(ex.getRequestURI().getRawQuery());
             String did = q.get("repo");
@@ -92,7 +107,9 @@ final class MiniNetwork implements AutoCloseable {
                 last = e.getKey();
             }
             if (last != null && (!cursorOnlyOnFullPages || arr.size() == limit)) out.put("cursor", last);
-            ScriptedServer.json(ex, 200, out.toString());
+            ObjectNode answer = rewrite.page(did, q.get("cursor"), out);
+            if (answer == null) ScriptedServer.json(ex, 200, "{\"records\": [ not json");
+            else ScriptedServer.json(ex, 200, answer.toString());
             pdsPagesSent.incrementAndGet();
         });
         plc = new ScriptedServer((ex, n) -> {

@@ -46,16 +46,14 @@ public final class ExternalPostgres implements AutoCloseable {
 
     /**
      * Starts a new server, or skips the calling test when Debian's Postgres is not installed; with {@code CI=true} a
-     * missing package fails the test instead ({@code .ci/run} installs it).
+     * missing package fails the test instead ({@link Prerequisites}; {@code .ci/run} installs it).
      */
     public static ExternalPostgres startOrSkip() throws Exception {
         Optional<Path> bin = binaries();
         if (bin.isEmpty()) {
-            String message = "Debian's postgresql package is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): "
-                    + "apt-get install -y postgresql";
-            if ("true".equals(System.getenv("CI"))) throw new AssertionError(message + " (.ci/run installs it)");
-            ConsoleNotice.skipped(message);
-            Assumptions.abort(message);
+            String test = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass().getSimpleName();
+            Assumptions.abort(Prerequisites.missing(test, "Debian's Postgres server is not installed (no "
+                    + "/usr/lib/postgresql/*/bin/pg_ctl)", "Run scripts/install-postgres.sh (.ci/run does)"));
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         Path dir = Files.createTempDirectory("happyview-extpg");
