@@ -61,10 +61,12 @@ final class GetRepoFetch implements FetchStrategy {
         var pending = new ArrayList<RecordRow>(ROWS_PER_PAGE);
         int[] count = {0};
         var refused = new ArrayList<String>();
+        String[] rev = {null};
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
-            verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
+            verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains,
+                    commit -> rev[0] = commit.rev(), rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
-                RecordRow row = toRow(work.did(), rec);
+                RecordRow row = toRow(work.did(), rec, rev[0]);
                 if (RecordRow.hasNul(row.recordJson())) {
                     refused.add(row.uri());
                     return;
@@ -93,7 +95,7 @@ final class GetRepoFetch implements FetchStrategy {
         if (work.prune()) {
             for (String collection : work.collections()) {
                 try {
-                    writer.deleteMissing(work.did(), collection, seen.getOrDefault(collection, Set.of()));
+                    writer.deleteMissing(work.did(), collection, seen.getOrDefault(collection, Set.of()), rev[0]);
                 } catch (Exception e) {
                     throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
                 }
@@ -126,11 +128,11 @@ final class GetRepoFetch implements FetchStrategy {
         }
     }
 
-    private static RecordRow toRow(String did, RepoRecord rec) {
+    private static RecordRow toRow(String did, RepoRecord rec, String rev) {
         String uri = "at://" + did + "/" + rec.collection() + "/" + rec.rkey();
         try {
             return new RecordRow(uri, did, rec.collection(), rec.rkey(), rec.cid().toString(),
-                    Json.MAPPER.writeValueAsString(rec.value()));
+                    Json.MAPPER.writeValueAsString(rec.value()), rev);
         } catch (JsonProcessingException e) {
             throw new Abort(e);
         }

@@ -39,12 +39,15 @@ final class ListRecordsFetch implements FetchStrategy {
     @Override
     public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        return fetchFrom(work, java.util.Map.of(), cancelled);
+        return fetchFrom(work, latestRev(work), java.util.Map.of(), cancelled);
     }
 
-    /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
-    Fetched fetchFrom(RepoWork work, java.util.Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
-            throws RepoFetchException, CancelledException, InterruptedException {
+    /**
+     * Like {@link #fetch}, starting from first pages the caller already read (by collection) after taking the repo's
+     * revision {@code rev}: the listing reflects at least that revision, so it tags every row.
+     */
+    Fetched fetchFrom(RepoWork work, String rev, java.util.Map<String, PdsClient.RecordPage> firstPages,
+            BooleanSupplier cancelled) throws RepoFetchException, CancelledException, InterruptedException {
         int count = 0;
         var refused = new ArrayList<String>();
         var written = new ArrayList<CompletableFuture<Void>>();
@@ -63,7 +66,7 @@ final class ListRecordsFetch implements FetchStrategy {
                 }
                 var rows = new ArrayList<RecordRow>(page.records().size());
                 for (PdsClient.ListedRecord r : page.records()) {
-                    RecordRow row = toRow(work.did(), collection, r);
+                    RecordRow row = toRow(work.did(), collection, r, rev);
                     if (RecordRow.hasNul(row.recordJson())) {
                         refused.add(row.uri());
                         continue;
@@ -80,7 +83,7 @@ final class ListRecordsFetch implements FetchStrategy {
             if (seen != null) {
                 awaitWritten(written);
                 try {
-                    writer.deleteMissing(work.did(), collection, seen);
+                    writer.deleteMissing(work.did(), collection, seen, rev);
                 } catch (Exception e) {
                     throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
                 }
@@ -90,7 +93,18 @@ final class ListRecordsFetch implements FetchStrategy {
         return new Fetched(count, refused);
     }
 
-    static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
+    /** The repo's current revision ({@code getLatestCommit}); asked before any page of the repo is read. */
+    String latestRev(RepoWork work) throws RepoFetchException, InterruptedException {
+        try {
+            return pds.latestCommitRev(work.pdsEndpoint(), work.did());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.classify("getLatestCommit", e);
+        }
+    }
+
+    static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r, String rev) throws RepoFetchException {
         // The record must live in the repo and collection asked for: only its record key is left to check.
         String prefix = "at://" + did + "/" + collection + "/";
         String uri = r.uri();
@@ -105,7 +119,7 @@ final class ListRecordsFetch implements FetchStrategy {
         if (r.valueJson() == null) {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
-        return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson());
+        return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson(), rev);
     }
 
     static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {

@@ -210,6 +210,11 @@ public final class SimNetwork implements AutoCloseable {
         return repo(did).collectionCounts();
     }
 
+    /** The repo's current revision. */
+    public String revOf(String did) {
+        return repo(did).rev();
+    }
+
     /** The fault a repo carries, or null. */
     public Faults.Kind faultOf(String did) {
         SimRepo r = repo(did);

@@ -175,12 +175,13 @@ public final class TapSimulator implements AutoCloseable {
     }
 
     private void backfill(String did) {
+        String rev = net.revOf(did); // before the snapshot: what follows reflects at least this revision
         GroundTruth truth = net.groundTruth(collections, did);
         ObjectNode identity = JSON.createObjectNode().put("did", did).put("handle", "user.test").put("is_active", true)
                 .put("status", "active");
         enqueue(did, false, "identity", identity, null, null, null);
         for (var e : truth.records().entrySet()) {
-            emitRecord(did, false, "create", e.getKey(), e.getValue(), truth.value(e.getKey()));
+            emitRecord(did, false, "create", e.getKey(), e.getValue(), truth.value(e.getKey()), rev);
         }
     }
 
@@ -192,12 +193,12 @@ public final class TapSimulator implements AutoCloseable {
             case DELETE -> "delete";
             case REPO_CREATED -> null;
         };
-        if (action != null) emitRecord(m.did(), true, action, m.uri(), m.cid(), m.value());
+        if (action != null) emitRecord(m.did(), true, action, m.uri(), m.cid(), m.value(), m.rev());
     }
 
-    private void emitRecord(String did, boolean live, String action, String uri, String cid, JsonNode value) {
+    private void emitRecord(String did, boolean live, String action, String uri, String cid, JsonNode value, String rev) {
         String[] parts = uri.substring(5).split("/");
-        ObjectNode r = JSON.createObjectNode().put("live", live).put("did", did).put("rev", "3kaaaaaaaaaaa")
+        ObjectNode r = JSON.createObjectNode().put("live", live).put("did", did).put("rev", rev)
                 .put("collection", parts[1]).put("rkey", parts[2]).put("action", action);
         if (!action.equals("delete")) {
             r.put("cid", cid);

@@ -262,29 +262,28 @@ public final class TapChannelConsumer implements AutoCloseable {
     }
 
     private void apply(List<TapEvent> events, List<String> batch) throws SQLException {
-        Map<String, RecordRow> lastChange = new LinkedHashMap<>(); // uri → row, or null for a delete
+        Map<String, TapEvent.RecordEvent> lastChange = new LinkedHashMap<>(); // uri → its last event
         var deads = new ArrayList<Object[]>();
         for (int i = 0; i < events.size(); i++) {
             switch (events.get(i)) {
                 case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) -> {
                     lastChange.remove(r.uri()); // keep arrival order of the last change
-                    lastChange.put(r.uri(), r.recordJson() == null ? null
-                            : new RecordRow(r.uri(), r.did(), r.collection(), r.rkey(), r.cid(), r.recordJson()));
+                    lastChange.put(r.uri(), r);
                 }
                 case TapEvent.Unparseable u -> deads.add(new Object[] {u.id() < 0 ? null : u.id(), u.reason(), batch.get(i)});
                 default -> { } // identity events and collections without a record lexicon: nothing to store
             }
         }
         var upserts = new ArrayList<RecordRow>();
-        var deletes = new ArrayList<String>();
-        lastChange.forEach((uri, row) -> {
-            if (row == null) deletes.add(uri);
-            else upserts.add(row);
+        var deletes = new ArrayList<RecordWriter.Deletion>();
+        lastChange.forEach((uri, r) -> {
+            if (r.recordJson() == null) deletes.add(new RecordWriter.Deletion(uri, r.did(), r.rev()));
+            else upserts.add(new RecordRow(uri, r.did(), r.collection(), r.rkey(), r.cid(), r.recordJson(), r.rev()));
         });
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                // Deletes first: a URI is in only one of the two lists, so the order between them does not matter.
+                // A URI is in only one of the two lists; both are ordered by revision against what is stored.
                 if (!deletes.isEmpty()) writer.delete(c, deletes);
                 if (!upserts.isEmpty()) writer.upsert(c, upserts);
                 if (!deads.isEmpty()) insertDeadLetters(c, deads);

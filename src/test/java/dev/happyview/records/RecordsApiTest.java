@@ -28,7 +28,7 @@ class RecordsApiTest {
             String did = "did:plc:user" + (i % 25);
             String coll = i % 5 == 0 ? "app.test.like" : "app.test.post";
             String uri = "at://" + did + "/" + coll + "/r" + i;
-            rows.add(new RecordRow(uri, did, coll, "r" + i, "bafy" + i, "{\"n\":" + i + "}"));
+            rows.add(new RecordRow(uri, did, coll, "r" + i, "bafy" + i, "{\"n\":" + i + "}", "3kaaaaaaaaaaa"));
             if (coll.equals("app.test.post")) POSTS.add(uri);
             if (did.equals("did:plc:user3")) OF_DID.add(uri);
         }
@@ -70,7 +70,7 @@ class RecordsApiTest {
             try {
                 // A record sorting before everything already paged past must not shift later pages.
                 writer.upsert(List.of(new RecordRow("at://did:plc:user7/app.test.aaa/x" + n[0], "did:plc:user7",
-                        "app.test.aaa", "x" + n[0], "bafyx", "{}")));
+                        "app.test.aaa", "x" + n[0], "bafyx", "{}", "3kaaaaaaaaaaa")));
                 n[0]++;
             } catch (Exception e) {
                 throw new IllegalStateException(e);

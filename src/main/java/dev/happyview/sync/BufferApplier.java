@@ -1,0 +1,32 @@
+package dev.happyview.sync;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * How one live source applies the events it buffered for a repo, once the repo's backfill writes have committed. Each
+ * source registers one with {@link HandOff}; a source that checks more than revisions (the verified firehose: chains
+ * of {@code prevData}) does it here.
+ */
+public interface BufferApplier {
+    /** The name stored with each buffered event ({@code live_buffer.source}). */
+    String source();
+
+    /**
+     * Applies one repo's buffered events in order, inside the hand-off's transaction.
+     *
+     * @param snapshot what the backfill wrote: its revision, and whether that revision is exact (a CAR's commit) or a
+     *                 lower bound (listRecords after {@code getLatestCommit}); null if the backfill did not complete
+     * @return the newest revision applied, or null
+     */
+    String apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException;
+
+    /** The revision a backfill read a repo at. */
+    record Snapshot(String rev, boolean exact) {
+        /** Whether an event at {@code rev} is already contained in what the backfill wrote. */
+        public boolean covers(String eventRev) {
+            return exact && rev != null && eventRev != null && eventRev.compareTo(rev) <= 0;
+        }
+    }
+}
