@@ -101,7 +101,7 @@ final class GetRepoFetch implements FetchStrategy {
                 }
             }
         }
-        return new Fetched(count[0], refused);
+        return new Fetched(count[0], refused, rev[0], true);
     }
 
     private void flush(List<RecordRow> pending, List<CompletableFuture<Void>> written) {

@@ -90,7 +90,7 @@ final class ListRecordsFetch implements FetchStrategy {
             }
         }
         awaitWritten(written);
-        return new Fetched(count, refused);
+        return new Fetched(count, refused, rev, false);
     }
 
     /** The repo's current revision ({@code getLatestCommit}); asked before any page of the repo is read. */

@@ -29,12 +29,23 @@ public final class HandOff {
     private final Database db;
     private final LiveBuffer buffer;
     private final Duration sessionTtl;
+    private final boolean enabled;
     private final Map<String, BufferApplier> appliers = new ConcurrentHashMap<>();
 
     public HandOff(Database db, LiveBuffer buffer, Duration sessionTtl) {
+        this(db, buffer, sessionTtl, true);
+    }
+
+    private HandOff(Database db, LiveBuffer buffer, Duration sessionTtl, boolean enabled) {
         this.db = db;
         this.buffer = buffer;
         this.sessionTtl = sessionTtl;
+        this.enabled = enabled;
+    }
+
+    /** For a process without a live source: nothing is buffered, so a backfill has nothing to hand over. */
+    public static HandOff off() {
+        return new HandOff(null, null, Duration.ZERO, false);
     }
 
     /** A live source that buffers events registers how to apply them. */
@@ -48,6 +59,7 @@ public final class HandOff {
     /** Marks the repo {@code backfilling}; from the commit on, its live events are buffered. */
     public Session begin(String did) throws SQLException {
         var session = new Session(did, UUID.randomUUID());
+        if (!enabled) return session;
         try (var c = db.connection(); var st = c.prepareStatement("""
                 INSERT INTO repo_sync AS s (did, state, backfill_owner, backfill_expires_at)
                 VALUES (?, 'backfilling', ?, now() + make_interval(secs => ?))
@@ -69,6 +81,7 @@ public final class HandOff {
      * @return whether this session still owned the repo (false: a later session or the expiry took it over)
      */
     public boolean finish(Session session, BufferApplier.Snapshot snapshot, String reason) throws SQLException {
+        if (!enabled) return true;
         try (var c = db.connection()) {
             c.setAutoCommit(false);
             try {
@@ -84,6 +97,7 @@ public final class HandOff {
 
     /** Ends the sessions whose time ran out (their process is gone): buffered events applied, repo desynchronized. */
     public int expire() throws SQLException {
+        if (!enabled) return 0;
         var expired = new ArrayList<Object[]>();
         try (var c = db.connection(); var st = c.createStatement(); var rs = st.executeQuery("""
                 SELECT did, backfill_owner FROM repo_sync

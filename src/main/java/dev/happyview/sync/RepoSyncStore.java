@@ -73,6 +73,16 @@ public final class RepoSyncStore {
         }
     }
 
+    /** The account status last recorded for a repo, or null (in the caller's transaction). */
+    public String accountStatus(Connection c, String did) throws SQLException {
+        try (var st = c.prepareStatement("SELECT account_status FROM repo_sync WHERE did = ?")) {
+            st.setString(1, did);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** Records an account's hosting status ({@code active}, {@code deleted}, {@code takendown}, …). */
     public void setAccountStatus(Connection c, String did, String status) throws SQLException {
         try (var st = c.prepareStatement("""
