@@ -663,6 +663,7 @@ public final class SimNetwork implements AutoCloseable {
         return switch (req.path()) {
             case "/xrpc/com.atproto.repo.listRecords" -> listRecords(idx, req);
             case "/xrpc/com.atproto.sync.getRepo" -> getRepo(idx, req);
+            case "/xrpc/com.atproto.sync.getLatestCommit" -> latestCommit(idx, req);
             case "/xrpc/com.atproto.repo.describeRepo" -> describeRepo(idx, req);
             case "/xrpc/com.atproto.sync.getRepoStatus" -> {
                 SimRepo r = hosted(idx, req.param("did"));
@@ -835,6 +836,21 @@ public final class SimNetwork implements AutoCloseable {
         return SimHost.Response.of(200, "application/vnd.ipld.car", car.bytes())
                 .withMode(mode, r.fault == null ? 0 : r.fault.slowMillis())
                 .withGzipped(ready != null && ready.car() == car ? ready.gzipped() : null);
+    }
+
+    /** {@code {cid, rev}} of the repo's current commit (the CAR of that revision is built once and cached). */
+    private SimHost.Response latestCommit(int idx, SimHost.Request req) {
+        String did = req.param("did");
+        SimRepo r = hosted(idx, did);
+        if (r == null) {
+            return xrpcError(400, "RepoNotFound", "Could not find repo for DID: " + did);
+        }
+        SimHost.Response err = accountError(r);
+        if (err != null) {
+            return err;
+        }
+        SimRepo.Car car = r.car();
+        return json(JSON.createObjectNode().put("cid", car.commitCid().toString()).put("rev", car.rev()));
     }
 
     private SimHost.Response describeRepo(int idx, SimHost.Request req) {
