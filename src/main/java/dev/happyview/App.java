@@ -111,7 +111,8 @@ public final class App implements AutoCloseable {
                 var service = backfill.service();
                 live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
                         () -> registry.recordCollections(false), registry::isRecordCollection,
-                        did -> service.create(new BackfillService.CreateRequest(null, did, null, null, null)).id(),
+                        // A repair also prunes: what was deleted while nothing was watching must go too.
+                        did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null)).id(),
                         JetstreamSource.Settings.defaults());
                 closeables.add(live);
                 // Before the backfill listener: the live stream covers a new collection from the moment it is uploaded.

@@ -72,7 +72,10 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
             switch (e) {
                 case JetstreamEvent.Commit commit -> {
                     if (!isRecordCollection.test(commit.collection())) continue;
-                    if (snapshot != null && snapshot.covers(commit.rev())) continue;
+                    if (commit.operation() != JetstreamEvent.Operation.DELETE && snapshot != null
+                            && snapshot.covers(commit.rev())) {
+                        continue; // the backfill's CAR already holds this version or a newer one
+                    }
                     changes.remove(commit.uri()); // the last change of a record stands
                     changes.put(commit.uri(), commit);
                 }

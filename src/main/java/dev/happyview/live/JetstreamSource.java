@@ -1,6 +1,5 @@
 package dev.happyview.live;
 
-import dev.happyview.Json;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Jetstream client ({@code /subscribe}, JSON text frames). It subscribes to the record collections
- * ({@code wantedCollections}; an {@code options_update} when they change, without reconnecting), resumes a few
+ * ({@code wantedCollections}; subscribing again when they change), resumes a few
  * seconds before the saved cursor (writes are idempotent), reconnects with capped, jittered backoff, and treats a
  * cursor it cannot resume from — older than the source's replay window, or refused by it — as a gap: recorded,
  * repaired by a backfill of the record collections, and the stream restarted from now. A connection silent for longer
@@ -69,6 +67,8 @@ public final class JetstreamSource implements AutoCloseable {
     private volatile CompletableFuture<Void> socketClosed;
     private volatile long lastFrameNanos;
     private volatile boolean running;
+    private volatile boolean reconnectAtOnce;
+    private volatile boolean tailNext;
     private Thread connector;
 
     public JetstreamSource(String baseUrl, Supplier<List<String>> collections, LivePipeline<String, JetstreamEvent> pipeline,
@@ -132,6 +132,10 @@ public final class JetstreamSource implements AutoCloseable {
             if (!running) return;
             state = State.DISCONNECTED;
             reconnects.incrementAndGet();
+            if (reconnectAtOnce) {
+                reconnectAtOnce = false;
+                continue;
+            }
             await(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
             backoff = Math.min(settings.maxBackoff().toMillis(), backoff * 2);
         }
@@ -157,6 +161,10 @@ public final class JetstreamSource implements AutoCloseable {
 
     /** Where to start: a few seconds before the saved cursor, or the live tail; a cursor too old is a gap. */
     private Long startCursor() throws Exception {
+        if (tailNext) { // just after a gap: the backfill covers what came before now
+            tailNext = false;
+            return null;
+        }
         OptionalLong saved = cursors.resumePoint(JetstreamApplier.SOURCE);
         if (saved.isEmpty()) return null;
         long now = nowMicros();
@@ -174,6 +182,7 @@ public final class JetstreamSource implements AutoCloseable {
         } catch (Exception e) {
             log.warn("jetstream: could not start the backfill that repairs a gap: {}", e.toString());
         }
+        tailNext = true;
         try {
             gaps.record(JetstreamApplier.SOURCE, from, reason, job, nowMicros());
             log.warn("jetstream: gap from cursor {}: {}; backfill {}", from, reason, job);
@@ -198,30 +207,16 @@ public final class JetstreamSource implements AutoCloseable {
     }
 
     /**
-     * Called when record lexicons are uploaded or deleted: the open connection is told at once
-     * ({@code options_update}), so events of a new collection flow from this moment.
+     * Called when record lexicons are uploaded or deleted: the source subscribes again at once, from a few seconds
+     * before its cursor. Unlike an {@code options_update} (which Jetstream does not acknowledge, so events right after
+     * it may still be filtered by the old list), the replay covers every event of a new collection since the cursor.
      */
     public void collectionsChanged() {
-        List<String> wanted = collections.get();
-        WebSocket ws = socket;
-        if (wanted.equals(subscribed) && ws != null) return;
-        if (ws == null || wanted.isEmpty()) {
-            if (wanted.isEmpty()) dropConnection();
-            synchronized (wake) {
-                wake.notifyAll();
-            }
-            return;
-        }
-        try {
-            String update = Json.MAPPER.writeValueAsString(Map.of("type", "options_update",
-                    "payload", Map.of("wantedCollections", wanted)));
-            synchronized (this) { // one send at a time on the JDK socket
-                ws.sendText(update, true).get(5, TimeUnit.SECONDS);
-            }
-            subscribed = wanted;
-        } catch (Exception e) {
-            lastError = "options_update: " + e;
-            dropConnection(); // the next connection subscribes with the new collections
+        if (collections.get().equals(subscribed) && socket != null) return;
+        reconnectAtOnce = true;
+        dropConnection();
+        synchronized (wake) {
+            wake.notifyAll();
         }
     }
 

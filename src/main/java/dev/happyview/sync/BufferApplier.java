@@ -24,7 +24,11 @@ public interface BufferApplier {
 
     /** The revision a backfill read a repo at. */
     record Snapshot(String rev, boolean exact) {
-        /** Whether an event at {@code rev} is already contained in what the backfill wrote. */
+        /**
+         * Whether a create or update at {@code rev} is already contained in what the backfill wrote (a CAR at or
+         * after it). Deletes are never skipped this way: a backfill writes what it read but removes nothing it did
+         * not see, so a record created before and deleted during the backfill is only removed by its delete event.
+         */
         public boolean covers(String eventRev) {
             return exact && rev != null && eventRev != null && eventRev.compareTo(rev) <= 0;
         }
