@@ -9,6 +9,7 @@ import dev.happyview.sync.Housekeeping;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -70,7 +71,7 @@ final class RepoTask {
             long deadline = System.nanoTime() + Housekeeping.MAX_READ_TO_WRITE.toNanos();
             BooleanSupplier stop = () -> cancelled.getAsBoolean() || System.nanoTime() > deadline;
             Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), stop);
-            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev()), null);
+            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections)), null);
             session = null;
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
             if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();

@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 
 /**
  * Jetstream events as writes. Commits of record collections become revision-ordered upserts and deletes (of one
- * record, the last change in a batch stands: per-repo order makes it the newest). Account events: {@code deleted} and
+ * record in a batch, the change of the newest revision stands). Account events: {@code deleted} and
  * {@code takendown} remove the repo's records, leaving tombstones; {@code deactivated}, {@code suspended} and other
  * inactive states keep them (the account may come back, and a reactivation sends no records); an account active again
  * after its records were removed is fetched again by a backfill. Identity events drop the cached DID document.
@@ -73,11 +73,12 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
                 case JetstreamEvent.Commit commit -> {
                     if (!isRecordCollection.test(commit.collection())) continue;
                     if (commit.operation() != JetstreamEvent.Operation.DELETE && snapshot != null
-                            && snapshot.covers(commit.rev())) {
+                            && snapshot.covers(commit.collection(), commit.rev())) {
                         continue; // the backfill's CAR already holds this version or a newer one
                     }
-                    changes.remove(commit.uri()); // the last change of a record stands
-                    changes.put(commit.uri(), commit);
+                    // Of one record the newest revision stands: after a reconnect, replayed older events can
+                    // follow newer ones in a batch.
+                    changes.merge(commit.uri(), commit, (kept, next) -> next.rev().compareTo(kept.rev()) >= 0 ? next : kept);
                 }
                 case JetstreamEvent.Account account -> {
                     write(c, changes); // everything before the account change first

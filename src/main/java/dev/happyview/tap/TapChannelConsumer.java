@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Indexes what Tap's {@code /channel} delivers. Frames are applied in batches (up to 1000 or 20 ms), split by DID
- * over two appliers that each write in one transaction through the shared {@link RecordWriter}, keeping arrival order per record (the last change of a URI in
- * a batch wins, which is what applying them one by one would leave); only after the commit is each event
+ * over two appliers that each write in one transaction through the shared {@link RecordWriter}, ordered by repo
+ * revision (of one record in a batch the newest change stands; a redelivered older one cannot undo it); only after
+ * the commit is each event
  * acknowledged, so a crash can cause redelivery but never loss. Frames that cannot be used go to
  * {@code tap_dead_letters} in the same transaction and are acknowledged too, so one bad frame cannot block the stream.
  */
@@ -262,14 +263,13 @@ public final class TapChannelConsumer implements AutoCloseable {
     }
 
     private void apply(List<TapEvent> events, List<String> batch) throws SQLException {
-        Map<String, TapEvent.RecordEvent> lastChange = new LinkedHashMap<>(); // uri → its last event
+        Map<String, TapEvent.RecordEvent> lastChange = new LinkedHashMap<>(); // uri → its newest event
         var deads = new ArrayList<Object[]>();
         for (int i = 0; i < events.size(); i++) {
             switch (events.get(i)) {
-                case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) -> {
-                    lastChange.remove(r.uri()); // keep arrival order of the last change
-                    lastChange.put(r.uri(), r);
-                }
+                case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) ->
+                    // Of one record the newest revision stands (a redelivered older event may come after a newer one).
+                    lastChange.merge(r.uri(), r, (kept, next) -> next.rev().compareTo(kept.rev()) >= 0 ? next : kept);
                 case TapEvent.Unparseable u -> deads.add(new Object[] {u.id() < 0 ? null : u.id(), u.reason(), batch.get(i)});
                 default -> { } // identity events and collections without a record lexicon: nothing to store
             }
