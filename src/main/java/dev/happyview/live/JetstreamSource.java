@@ -69,6 +69,7 @@ public final class JetstreamSource implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean reconnectAtOnce;
     private volatile boolean tailNext;
+    private volatile long firstConnectMicros = -1;
     private Thread connector;
 
     public JetstreamSource(String baseUrl, Supplier<List<String>> collections, LivePipeline<String, JetstreamEvent> pipeline,
@@ -111,6 +112,7 @@ public final class JetstreamSource implements AutoCloseable {
                         .buildAsync(uri(wanted, cursor), new Listener(closed)).get(15, TimeUnit.SECONDS);
                 subscribed = wanted;
                 connectedSince = Instant.now();
+                if (firstConnectMicros < 0) firstConnectMicros = nowMicros();
                 state = State.CONNECTED;
                 lastError = null;
                 backoff = 1000;
@@ -166,7 +168,11 @@ public final class JetstreamSource implements AutoCloseable {
             return null;
         }
         OptionalLong saved = cursors.resumePoint(JetstreamApplier.SOURCE);
-        if (saved.isEmpty()) return null;
+        if (saved.isEmpty()) {
+            // Nothing committed yet: the first connection, or one whose events are still in the pipeline; the
+            // stream is then replayed from when this process first connected.
+            return firstConnectMicros < 0 ? null : Math.max(0, firstConnectMicros - settings.rewind().toNanos() / 1000);
+        }
         long now = nowMicros();
         if (now - saved.getAsLong() > settings.window().toNanos() / 1000) {
             gap(saved.getAsLong(), "the cursor is older than the source's replay window (" + settings.window() + ")");

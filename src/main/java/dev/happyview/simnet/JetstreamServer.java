@@ -46,6 +46,7 @@ public final class JetstreamServer implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong connectionsOpened = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
+    private final java.util.concurrent.atomic.AtomicBoolean cutNextFrame = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long floorMicros;
     private long lastTimeUs;
 
@@ -130,6 +131,11 @@ public final class JetstreamServer implements AutoCloseable {
     /** The kept events whose JSON contains {@code text}, oldest first (tests explain a difference with them). */
     public List<String> eventsMentioning(String text) {
         return events.values().stream().map(Event::json).filter(j -> j.contains(text)).toList();
+    }
+
+    /** The next event sent to any subscriber is cut in the middle and its connection dropped. */
+    public void cutNextFrame() {
+        cutNextFrame.set(true);
     }
 
     /** Drops every connection abruptly (no close frame). */
@@ -272,10 +278,10 @@ public final class JetstreamServer implements AutoCloseable {
                     if (!wants(e)) continue;
                     long n = sent.incrementAndGet();
                     Faults f = faults;
-                    if (f.midFrameDropEvery() > 0 && n % f.midFrameDropEvery() == 0) {
-                        var cb = new Callback.Completable();
-                        ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, cb);
-                        cb.get(10, TimeUnit.SECONDS);
+                    if ((f.midFrameDropEvery() > 0 && n % f.midFrameDropEvery() == 0) || cutNextFrame.compareAndSet(true, false)) {
+                        // Half a frame goes out (a partial frame's callback may wait for the rest), then the connection.
+                        ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, Callback.NOOP);
+                        Thread.sleep(50);
                         ctx.session.disconnect();
                         return;
                     }
@@ -287,7 +293,7 @@ public final class JetstreamServer implements AutoCloseable {
                     }
                 }
             } catch (Exception e) {
-                // the connection went away; the client reconnects with its cursor
+                ctx.session.disconnect(); // a send that failed or hung: the client reconnects with its cursor
             } finally {
                 close(ctx);
             }

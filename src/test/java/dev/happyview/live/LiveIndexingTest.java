@@ -123,6 +123,10 @@ class LiveIndexingTest {
             upload(app, POSTS, true);
             upload(app, LIKES, true);
             assertThat(app.post("/admin/backfill", TestApp.ADMIN_KEY, "{}").status()).isEqualTo(201);
+            Thread.sleep(2500);
+            js.dropConnections();
+            Thread.sleep(2500);
+            js.cutNextFrame();
             assertThat(mutator.await(Duration.ofSeconds(30))).isTrue();
             awaitJobsEnded(app);
             awaitIndexEqualsNetwork(app, net, js, Set.of(POSTS, LIKES), Duration.ofSeconds(20));
