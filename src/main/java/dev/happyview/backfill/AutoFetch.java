@@ -1,6 +1,7 @@
 package dev.happyview.backfill;
 
 import dev.happyview.protocol.xrpc.PdsClient;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -42,8 +43,8 @@ final class AutoFetch implements FetchStrategy {
             throws RepoFetchException, CancelledException, InterruptedException {
         boolean carsWork = !hostsWithoutCars.contains(work.pdsEndpoint());
         if (carsWork && work.collections().size() >= CAR_FOR_COLLECTIONS) return viaCar(work, cancelled);
-        var firstPages = new java.util.HashMap<String, PdsClient.RecordPage>();
-        String rev = listRecords.latestRev(work);
+        var firstPages = new HashMap<String, PdsClient.RecordPage>();
+        String rev = listRecords.latestRev(work); // before the first pages, which the listing then starts from
         if (carsWork) {
             for (String collection : work.collections()) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();

@@ -1,34 +1,27 @@
 package dev.happyview.backfill;
 
-import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.syntax.CidSyntax;
+import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.xrpc.PdsClient;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import dev.happyview.records.RecordRow;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
- * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another. Pages go to the sink
- * without waiting for the database; the repo counts as fetched only after every page is committed. The data is
- * unauthenticated, so each record must name the repo and collection that were asked for.
+ * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another; each page is one page of
+ * the repo's {@link RepoWriteSession}. The data is unauthenticated, so each record must name the repo and collection
+ * that were asked for.
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
 
     private final PdsClient pds;
-    private final RecordSink sink;
-    private final RecordWriter writer;
+    private final Function<RepoWork, RepoWriteSession> sessions;
 
-    ListRecordsFetch(PdsClient pds, RecordSink sink, RecordWriter writer) {
+    ListRecordsFetch(PdsClient pds, Function<RepoWork, RepoWriteSession> sessions) {
         this.pds = pds;
-        this.sink = sink;
-        this.writer = writer;
+        this.sessions = sessions;
     }
 
     @Override
@@ -39,20 +32,18 @@ final class ListRecordsFetch implements FetchStrategy {
     @Override
     public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        return fetchFrom(work, latestRev(work), java.util.Map.of(), cancelled);
+        return fetchFrom(work, latestRev(work), Map.of(), cancelled);
     }
 
     /**
      * Like {@link #fetch}, starting from first pages the caller already read (by collection) after taking the repo's
      * revision {@code rev}: the listing reflects at least that revision, so it tags every row.
      */
-    Fetched fetchFrom(RepoWork work, String rev, java.util.Map<String, PdsClient.RecordPage> firstPages,
-            BooleanSupplier cancelled) throws RepoFetchException, CancelledException, InterruptedException {
-        int count = 0;
-        var refused = new ArrayList<String>();
-        var written = new ArrayList<CompletableFuture<Void>>();
+    Fetched fetchFrom(RepoWork work, String rev, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
+            throws RepoFetchException, CancelledException, InterruptedException {
+        var session = sessions.apply(work);
+        session.readAt(rev, false);
         for (String collection : work.collections()) {
-            Set<String> seen = work.prune() ? new HashSet<>() : null;
             String cursor = null;
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
@@ -64,33 +55,14 @@ final class ListRecordsFetch implements FetchStrategy {
                         throw Failures.classify("listRecords " + collection, e);
                     }
                 }
-                var rows = new ArrayList<RecordRow>(page.records().size());
-                for (PdsClient.ListedRecord r : page.records()) {
-                    RecordRow row = toRow(work.did(), collection, r, rev);
-                    if (RecordRow.hasNul(row.recordJson())) {
-                        refused.add(row.uri());
-                        continue;
-                    }
-                    rows.add(row);
-                    if (seen != null) seen.add(row.rkey());
-                }
-                written.add(sink.submit(rows));
-                count += rows.size();
+                for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r, rev));
+                session.endPage();
                 String next = page.cursor();
                 if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
                 cursor = next;
             }
-            if (seen != null) {
-                awaitWritten(written);
-                try {
-                    writer.deleteMissing(work.did(), collection, seen, rev);
-                } catch (Exception e) {
-                    throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
-                }
-            }
         }
-        awaitWritten(written);
-        return new Fetched(count, refused, rev, false);
+        return session.finish();
     }
 
     /** The repo's current revision ({@code getLatestCommit}); asked before any page of the repo is read. */
@@ -120,14 +92,6 @@ final class ListRecordsFetch implements FetchStrategy {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
         return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson(), rev);
-    }
-
-    static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {
-        try {
-            CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get();
-        } catch (ExecutionException e) {
-            throw RepoFetchException.transientFailure("writing records failed: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 
     private static String abbreviate(String s) {

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,7 @@ final class RepoTask {
     private final FetchStrategies strategies;
     private final BackfillSettings settings;
     private final HandOff handOff;
-    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder completed = new LongAdder();
 
     RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings, HandOff handOff) {
         this.repos = repos;

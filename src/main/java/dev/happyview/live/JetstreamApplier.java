@@ -1,7 +1,7 @@
 package dev.happyview.live;
 
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.sync.BufferApplier;
 import dev.happyview.sync.BufferedEvent;
 import dev.happyview.sync.RepoSyncStore;

@@ -3,7 +3,7 @@ package dev.happyview.live;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.sync.HandOff;
 import dev.happyview.sync.LiveBuffer;
 import dev.happyview.sync.RepoSyncStore;

@@ -1,9 +1,9 @@
 package dev.happyview.live;
 
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
+import dev.happyview.api.Permission;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.sync.LiveBuffer;
 import dev.happyview.sync.RepoSyncStore;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.happyview.sync;
 
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordWriter;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

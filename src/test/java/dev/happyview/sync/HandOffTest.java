@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.happyview.live.JetstreamApplier;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static dev.happyview.protocol.repo.RepoVerificationException.Kind.MALFORM
 import static dev.happyview.protocol.repo.RepoVerificationException.Kind.TRUNCATED;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,9 +101,14 @@ public final class CarReader {
         }
         byte[] header = new byte[(int) length];
         readFully(header, header.length, "CAR header");
+        return parseHeader(header, 0, header.length);
+    }
+
+    /** The roots of a CAR header ({@code {roots: [CID…], version: 1}}). */
+    static List<Cid> parseHeader(byte[] buf, int offset, int length) {
         JsonNode node;
         try {
-            node = DagCborDecoder.decode(header, 0, header.length, DagCborDecoder.Limits.DEFAULT);
+            node = DagCborDecoder.decode(buf, offset, length, DagCborDecoder.Limits.DEFAULT);
         } catch (DagCborException e) {
             throw new RepoVerificationException(MALFORMED_CAR, "CAR header: " + e.getMessage(), e);
         }

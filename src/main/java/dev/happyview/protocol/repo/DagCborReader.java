@@ -39,10 +39,6 @@ public final class DagCborReader {
         this.itemBudget = maxItems;
     }
 
-    public boolean atEnd() {
-        return pos >= limit;
-    }
-
     /** Fails unless the whole input has been consumed. */
     public void expectEnd() {
         if (pos != limit) {
@@ -130,6 +126,33 @@ public final class DagCborReader {
             return cid;
         } catch (IllegalArgumentException e) {
             throw new DagCborException(DagCborException.Kind.MALFORMED, "bad CID link: " + e.getMessage(), e);
+        }
+    }
+
+    /** Skips the next item whatever its type; arrays and maps may nest at most {@code maxDepth} levels. */
+    public void skip(int maxDepth) {
+        switch (peek()) {
+            case INTEGER -> readInteger();
+            case BYTES, TEXT -> {
+                int length = lengthOf(peek() == Type.BYTES ? 2 : 3, "string");
+                pos += length;
+            }
+            case LINK -> readLink();
+            case BOOLEAN -> readBoolean();
+            case NULL -> readNull();
+            case ARRAY, MAP -> {
+                if (maxDepth <= 0) {
+                    throw DagCborException.limit("DAG-CBOR nested too deeply");
+                }
+                boolean map = peek() == Type.MAP;
+                int n = map ? readMapHeader() : readArrayHeader();
+                for (int i = 0; i < n; i++) {
+                    if (map) {
+                        readText();
+                    }
+                    skip(maxDepth - 1);
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
-package dev.happyview.store;
+package dev.happyview.records;
 
 import dev.happyview.protocol.syntax.Tid;
+import dev.happyview.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
