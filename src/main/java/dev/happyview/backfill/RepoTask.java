@@ -78,6 +78,7 @@ final class RepoTask {
             if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();
         } catch (RepoFetchException e) {
             endSession(session, "backfill failed: " + e.getMessage());
+            if (e.failure() instanceof RepoFailure.Permanent && movedElsewhere(job, claim)) return;
             recordFailure(job, claim, e.failure());
         } catch (CancelledException e) {
             endSession(session, "backfill cancelled"); // the run gives the lease back
@@ -86,6 +87,26 @@ final class RepoTask {
         } catch (Exception e) {
             // Most likely the database; the lease expires and the repo is tried again (an open session expires too).
             log.warn("job {}: repo {} hit {}", job.id(), did, e.toString());
+        }
+    }
+
+    /**
+     * After a PDS said the repo is not there (or will not serve it): whether the account moved meanwhile. The cached
+     * DID document is dropped and resolved again; a new PDS sends the repo back to be fetched from there.
+     */
+    private boolean movedElsewhere(BackfillJob job, RepoStore.Claim claim) {
+        try {
+            resolver.invalidate(Did.parse(claim.did()));
+            String now = resolve(claim.did());
+            if (now.equals(claim.pdsEndpoint())) return false;
+            log.info("job {}: repo {} moved from {} to {}; fetching it there", job.id(), claim.did(), claim.pdsEndpoint(), now);
+            repos.markResolved(job.id(), claim.did(), now);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false; // the original failure stands
         }
     }
 

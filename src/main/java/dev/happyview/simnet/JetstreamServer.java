@@ -147,6 +147,11 @@ public final class JetstreamServer implements AutoCloseable {
         switch (m.type()) {
             case CREATE, UPDATE -> commit(m, m.type() == Mutation.Type.CREATE ? "create" : "update");
             case DELETE -> commit(m, "delete");
+            case ACCOUNT_DELETED -> account(m.did(), false, "deleted");
+            case MIGRATED -> {
+                identity(m.did(), "moved.simnet.test");
+                account(m.did(), true, null);
+            }
             case REPO_CREATED -> {
                 publish(m.did(), null, base(m.did(), "identity").set("identity",
                         JSON.createObjectNode().put("did", m.did()).put("handle", "new.simnet.test")));

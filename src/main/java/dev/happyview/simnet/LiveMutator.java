@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Changes a {@link SimNetwork} at a steady rate for a while, then stops: creates (half), updates and deletes (a
+ * Changes a {@link SimNetwork} at a steady rate for a while, then stops: creates (about half), updates and deletes (a
  * quarter each) of records of the scenario's collections, spread over all repos, deletes and updates always of
- * records that exist. Deterministic for a seed, apart from timing. It learns the records it may touch once, from the
+ * records that exist; and, one change in 200 each, an account deleted (at most one repo in 20) or a repo moved to
+ * another PDS host. Deterministic for a seed, apart from timing. It learns the records it may touch once, from the
  * network, and follows every later change through {@link SimNetwork#onMutation}.
  */
 public final class LiveMutator implements AutoCloseable {
@@ -24,9 +25,11 @@ public final class LiveMutator implements AutoCloseable {
     private final Duration duration;
     private final Random random;
     private final List<String> dids;
+    private final java.util.Set<String> gone = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<String, List<String>> uris = new HashMap<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicLong ops = new AtomicLong();
+    private final AtomicLong migrations = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -35,7 +38,7 @@ public final class LiveMutator implements AutoCloseable {
         this.rate = opsPerSecond;
         this.duration = duration;
         this.random = new Random(seed);
-        this.dids = net.dids().stream().filter(d -> net.faultOf(d) == null).toList();
+        this.dids = new ArrayList<>(net.dids().stream().filter(d -> net.faultOf(d) == null).toList());
         synchronized (uris) {
             net.onMutation(this::track);
             for (String uri : net.groundTruth(null, null).records().keySet()) {
@@ -87,6 +90,18 @@ public final class LiveMutator implements AutoCloseable {
 
     private void mutate() {
         String did = dids.get(random.nextInt(dids.size()));
+        int rare = random.nextInt(200);
+        if (rare == 0 && gone.size() < dids.size() / 20) {
+            gone.add(did);
+            dids.remove(did);
+            net.deleteAccount(did);
+            return;
+        }
+        if (rare == 1 && net.scenario().pdsHosts() > 1) {
+            net.migrate(did, (net.homeOf(did) + 1) % net.scenario().pdsHosts());
+            migrations.incrementAndGet();
+            return;
+        }
         List<String> collections = net.scenario().collections();
         int kind = random.nextInt(4);
         String existing;
@@ -106,6 +121,16 @@ public final class LiveMutator implements AutoCloseable {
     private ObjectNode value(String what) {
         return JsonNodeFactory.instance.objectNode().put("text", what + " " + random.nextInt(1_000_000))
                 .put("createdAt", java.time.Instant.now().toString());
+    }
+
+    /** Accounts deleted so far. */
+    public int accountsDeleted() {
+        return gone.size();
+    }
+
+    /** Repos moved to another PDS so far. */
+    public long migrations() {
+        return migrations.get();
     }
 
     /** Changes made so far. */

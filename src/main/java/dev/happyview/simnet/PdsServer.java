@@ -43,7 +43,7 @@ final class PdsServer {
     /** The repo if this PDS hosts it (by DID or handle) and it is not a not-found fault. */
     private SimRepo hosted(int idx, String repo) {
         SimRepo r = registry.findByDidOrHandle(repo);
-        if (r == null || r.home != idx || AccountAnswers.isFault(r, Faults.Kind.NOT_FOUND)) {
+        if (r == null || r.deleted || r.home != idx || AccountAnswers.isFault(r, Faults.Kind.NOT_FOUND)) {
             return null;
         }
         return r;

@@ -254,6 +254,21 @@ public final class SimNetwork implements AutoCloseable {
         return registry.deleteRecord(uri);
     }
 
+    /** Deletes an account and all its records (Jetstream tells {@code #account} deleted). */
+    public void deleteAccount(String did) {
+        registry.deleteAccount(did);
+    }
+
+    /** Moves a repo to PDS host {@code toHost}; its DID document changes (Jetstream tells {@code #identity}). */
+    public void migrate(String did, int toHost) {
+        registry.migrate(did, toHost);
+    }
+
+    /** The PDS host index a repo lives on now. */
+    public int homeOf(String did) {
+        return registry.get(did).home;
+    }
+
     /** Adds a did:plc repo with {@code records} generated records on PDS (index mod hosts); returns its DID. */
     public String addRepo(int records) {
         return registry.addRepo(records);

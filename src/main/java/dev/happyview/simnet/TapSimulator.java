@@ -186,7 +186,7 @@ public final class TapSimulator implements AutoCloseable {
             case CREATE -> "create";
             case UPDATE -> "update";
             case DELETE -> "delete";
-            case REPO_CREATED -> null;
+            case REPO_CREATED, ACCOUNT_DELETED, MIGRATED -> null;
         };
         if (action != null) emitRecord(m.did(), true, action, m.uri(), m.cid(), m.value(), m.rev());
     }

@@ -107,8 +107,9 @@ class LiveIndexingTest {
 
     /**
      * Two overlapping backfills of every repo (the lexicon uploads' jobs and an all-collections job) while the network
-     * changes 120 times a second — creates, updates, deletes, also of records a backfill has already read — and the
-     * stream duplicates events, drops connections and drops one in the middle of a frame.
+     * changes 120 times a second — creates, updates, deletes, also of records a backfill has already read, accounts
+     * deleted, repos moved to another PDS — and the stream duplicates events, drops connections and drops one in the
+     * middle of a frame.
      */
     @Test
     void backfillUnderChangeAndStreamFaultsEndsEqualToTheNetwork() throws Exception {
@@ -131,6 +132,8 @@ class LiveIndexingTest {
             awaitJobsEnded(app);
             awaitIndexEqualsNetwork(app, net, js, Set.of(POSTS, LIKES), Duration.ofSeconds(20));
             assertThat(mutator.ops()).isGreaterThan(500);
+            assertThat(mutator.accountsDeleted()).as("accounts deleted").isPositive();
+            assertThat(mutator.migrations()).as("repos moved to another PDS").isPositive();
             assertThat(js.connectionsOpened()).as("the stream was dropped and resumed (sent %d of %d)", js.sent(), js.published())
                     .isGreaterThan(3);
             var live = app.get("/admin/live", TestApp.ADMIN_KEY).json();
