@@ -27,7 +27,7 @@ public final class RecordWriter {
             SELECT u, d, c, k, i, r::jsonb, v
               FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(u, d, c, k, i, r, v)
              WHERE NOT EXISTS (SELECT 1 FROM record_tombstones x WHERE x.uri = t.u AND (t.v IS NULL OR x.rev >= t.v))
-            ON CONFLICT (uri) DO UPDATE
+            ON CONFLICT (collection, uri) DO UPDATE
                SET cid = EXCLUDED.cid, record = EXCLUDED.record, rev = EXCLUDED.rev, indexed_at = now()
              WHERE records.cid IS DISTINCT FROM EXCLUDED.cid AND (records.rev IS NULL OR records.rev < EXCLUDED.rev)""";
 
@@ -41,8 +41,9 @@ public final class RecordWriter {
 
     /** Removes rows read at or before the delete, and keeps the newest delete's revision as a tombstone. */
     private static final String DELETE = """
-            WITH t AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) AS t(u, d, v)),
-                 gone AS (DELETE FROM records r USING t WHERE r.uri = t.u AND (r.rev IS NULL OR r.rev <= t.v) RETURNING 1),
+            WITH t AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS t(u, d, c, v)),
+                 gone AS (DELETE FROM records r USING t WHERE r.collection = t.c AND r.uri = t.u
+                                                          AND (r.rev IS NULL OR r.rev <= t.v) RETURNING 1),
                  kept AS (INSERT INTO record_tombstones AS x (uri, did, rev) SELECT u, d, v FROM t
                           ON CONFLICT (uri) DO UPDATE SET rev = EXCLUDED.rev, deleted_at = now() WHERE x.rev < EXCLUDED.rev
                           RETURNING 1)
@@ -57,7 +58,12 @@ public final class RecordWriter {
     }
 
     /** A record deleted at a revision. */
-    public record Deletion(String uri, String did, String rev) {}
+    public record Deletion(String uri, String did, String rev) {
+        /** The collection segment of the URI (at://did/collection/rkey), part of the table's key; "" if none. */
+        String collection() {
+            return collectionOf(uri);
+        }
+    }
 
     /** Told how long each upsert batch took (metrics). */
     public void observeBatches(Consumer<Duration> observer) {
@@ -145,7 +151,8 @@ public final class RecordWriter {
         try (var st = c.prepareStatement(DELETE)) {
             st.setArray(1, c.createArrayOf("text", byUri.keySet().toArray()));
             st.setArray(2, c.createArrayOf("text", byUri.values().stream().map(Deletion::did).toArray()));
-            st.setArray(3, c.createArrayOf("text", byUri.values().stream().map(Deletion::rev).toArray()));
+            st.setArray(3, c.createArrayOf("text", byUri.values().stream().map(Deletion::collection).toArray()));
+            st.setArray(4, c.createArrayOf("text", byUri.values().stream().map(Deletion::rev).toArray()));
             try (var rs = st.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
@@ -153,12 +160,20 @@ public final class RecordWriter {
         }
     }
 
+    /** The collection segment of a record's AT-URI (at://did/collection/rkey); "" if it has none. */
+    static String collectionOf(String uri) {
+        int start = uri.indexOf('/', 5) + 1;
+        int end = start > 0 ? uri.indexOf('/', start) : -1;
+        return end > start ? uri.substring(start, end) : "";
+    }
+
     /** Removes records by AT-URI whatever their revision (an operator's delete); returns how many existed. */
     public int deleteUnconditionally(List<String> uris) throws SQLException {
         if (uris.isEmpty()) return 0;
-        try (var c = db.connection();
-                var st = c.prepareStatement("DELETE FROM records WHERE uri = ANY (?::text[])")) {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                DELETE FROM records r USING unnest(?::text[], ?::text[]) AS t(u, c) WHERE r.collection = t.c AND r.uri = t.u""")) {
             st.setArray(1, c.createArrayOf("text", uris.toArray()));
+            st.setArray(2, c.createArrayOf("text", uris.stream().map(RecordWriter::collectionOf).toArray()));
             return st.executeUpdate();
         }
     }
