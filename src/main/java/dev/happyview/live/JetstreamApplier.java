@@ -108,7 +108,7 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
             }
         }
         writer.delete(c, deletes);
-        writer.upsert(c, upserts);
+        writer.upsertHoldingRepoLocks(c, upserts); // the pipeline routed the batch: its repos' rows are locked
         changes.clear();
     }
 

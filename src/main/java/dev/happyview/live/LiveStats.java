@@ -15,6 +15,7 @@ public final class LiveStats {
     private final AtomicLong refused = new AtomicLong();
     private final long[] lagMicros = new long[RING];
     private final long[] measuredAtMillis = new long[RING];
+    private final long[] eventAtMicros = new long[RING];
     private long lagCount;
     private volatile long lastEventMicros = -1;
     private volatile long lastCommitMillis = -1;
@@ -30,6 +31,7 @@ public final class LiveStats {
             int slot = (int) (lagCount++ & (RING - 1));
             lagMicros[slot] = Math.max(0, nowMicros - eventMicros[i]);
             measuredAtMillis[slot] = nowMillis;
+            eventAtMicros[slot] = eventMicros[i];
             if (eventMicros[i] > lastEventMicros) lastEventMicros = eventMicros[i];
         }
         applied.addAndGet(count - bufferedCount);
@@ -70,11 +72,23 @@ public final class LiveStats {
     /** Lag percentiles in milliseconds over the events committed in the last {@code windowMillis}; null if none. */
     public synchronized Lag lag(long windowMillis) {
         long since = System.currentTimeMillis() - windowMillis;
+        return lag(i -> measuredAtMillis[i] >= since);
+    }
+
+    /**
+     * Lag percentiles over the events that happened at or after {@code eventMicros} (replays of older events after a
+     * reconnect left out); null if none.
+     */
+    public synchronized Lag lagOfEventsSince(long eventMicros) {
+        return lag(i -> eventAtMicros[i] >= eventMicros);
+    }
+
+    private Lag lag(java.util.function.IntPredicate include) {
         int n = (int) Math.min(lagCount, RING);
         long[] recent = new long[n];
         int k = 0;
         for (int i = 0; i < n; i++) {
-            if (measuredAtMillis[i] >= since) recent[k++] = lagMicros[i];
+            if (include.test(i)) recent[k++] = lagMicros[i];
         }
         if (k == 0) return null;
         long[] sorted = Arrays.copyOf(recent, k);

@@ -88,6 +88,18 @@ public final class RecordWriter {
      * exists, and it either is new or replaces a row read at an older revision with a different CID.
      */
     public int upsert(Connection c, List<RecordRow> rows) throws SQLException {
+        return upsert(c, rows, false);
+    }
+
+    /**
+     * The same for a caller whose transaction already holds the sync rows of these rows' repos (a live source routes
+     * its batch through {@code RepoSyncStore.route} first): the lock statement is left out.
+     */
+    public int upsertHoldingRepoLocks(Connection c, List<RecordRow> rows) throws SQLException {
+        return upsert(c, rows, true);
+    }
+
+    private int upsert(Connection c, List<RecordRow> rows, boolean reposLocked) throws SQLException {
         if (rows.isEmpty()) return 0;
         // Postgres refuses to touch one row twice in a statement; of one URI the newest revision wins (the last of
         // equal ones), and key order gives concurrent writers one lock order.
@@ -113,8 +125,10 @@ public final class RecordWriter {
         try (var lock = c.prepareStatement(LOCK_REPOS); var st = c.prepareStatement(UPSERT)) {
             // A live delete holds its repo's sync row until it commits; waiting for it here, in a statement before
             // the upsert, makes the upsert's snapshot see that delete's tombstone.
-            lock.setArray(1, c.createArrayOf("text", new TreeSet<>(Arrays.asList(did)).toArray()));
-            lock.executeUpdate();
+            if (!reposLocked) {
+                lock.setArray(1, c.createArrayOf("text", new TreeSet<>(Arrays.asList(did)).toArray()));
+                lock.executeUpdate();
+            }
             st.setArray(1, c.createArrayOf("text", uri));
             st.setArray(2, c.createArrayOf("text", did));
             st.setArray(3, c.createArrayOf("text", coll));

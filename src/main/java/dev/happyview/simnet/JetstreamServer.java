@@ -50,13 +50,22 @@ public final class JetstreamServer implements AutoCloseable {
     private volatile long floorMicros;
     private long lastTimeUs;
 
-    private JetstreamServer(Duration window, int maxEvents) {
+    private JetstreamServer(SimNetwork net, Duration window, int maxEvents) {
         this.windowMicros = window.toNanos() / 1000;
         this.maxEvents = maxEvents;
         this.server = Javalin.create(cfg -> {
             cfg.startup.startupWatcherEnabled = false;
             cfg.startup.showJavalinBanner = false;
             cfg.concurrency.useVirtualThreads = true;
+            // Simulator-only (not Jetstream's API): counters, and changes started on demand, so a benchmark can
+            // record a stream before the service connects and time the service alone.
+            cfg.routes.get("/_sim/stats", ctx -> ctx.json(Map.of("published", published.get(), "sent", sent.get(),
+                    "connections", connectionsOpened.get(), "last_time_us", lastTimeUs())));
+            cfg.routes.post("/_sim/mutate", ctx -> {
+                double rate = Double.parseDouble(ctx.queryParam("rate"));
+                int seconds = Integer.parseInt(ctx.queryParam("seconds"));
+                LiveMutator.start(net, rate, Duration.ofSeconds(seconds), System.nanoTime());
+            });
             cfg.routes.wsBeforeUpgrade("/subscribe", ctx -> {
                 String cursor = ctx.queryParam("cursor");
                 if (cursor != null && !cursor.isEmpty()) {
@@ -93,7 +102,7 @@ public final class JetstreamServer implements AutoCloseable {
      * @param maxEvents the most events kept (the oldest go first)
      */
     public static JetstreamServer start(SimNetwork net, Duration window, int maxEvents) {
-        var js = new JetstreamServer(window, maxEvents);
+        var js = new JetstreamServer(net, window, maxEvents);
         net.onMutation(js::onMutation);
         js.server.start("127.0.0.1", 0);
         return js;
