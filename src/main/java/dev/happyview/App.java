@@ -114,7 +114,7 @@ public final class App implements AutoCloseable {
                 live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
                         () -> registry.recordCollections(false), registry::isRecordCollection,
                         // A repair also prunes: what was deleted while nothing was watching must go too.
-                        did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null)).id(),
+                        did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null, null)).id(),
                         JetstreamSource.Settings.defaults());
                 closeables.add(live);
                 // Before the backfill listener: the live stream covers a new collection from the moment it is uploaded.
@@ -149,7 +149,7 @@ public final class App implements AutoCloseable {
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
                     feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
-                    new StatsRoutes(db, service::countsByStatus), metrics));
+                    new StatsRoutes(db, () -> registry.recordCollections(false), service::countsByStatus), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
