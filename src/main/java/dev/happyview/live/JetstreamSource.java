@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -155,7 +157,7 @@ public final class JetstreamSource implements AutoCloseable {
                     dropConnection();
                     return;
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 return;
             }
         }
@@ -182,7 +184,7 @@ public final class JetstreamSource implements AutoCloseable {
     }
 
     private void gap(long from, String reason) {
-        java.util.UUID job = null;
+        UUID job = null;
         try {
             job = repair.backfill(null);
         } catch (Exception e) {
