@@ -23,11 +23,10 @@ final class TapBenchmark {
     private TapBenchmark() {}
 
     static void run(EmbeddedPostgresServer pg, PrintStream out) throws Exception {
-        String collection = ScenarioBenchmark.POSTS;
+        String collection = BenchScenario.POSTS;
         int repos = 2000;
-        var args = new ArrayList<>(ScenarioBenchmark.args(repos, 40, 0, "0/300", "0/0", collection));
+        var args = new ArrayList<>(BenchScenario.simnetArgs(repos, 40, 0, "0/300", "0/0", collection));
         args.add("--tap");
-        var scenario = new ScenarioBenchmark.Scenario("tap", args, List.of(collection));
         try (var net = SimnetProcess.startCompiled(args); var http = HttpClient.newHttpClient()) {
             String tapUrl = net.info().get("tap_url").asText();
             long records = net.info().get("records").asLong();
@@ -35,7 +34,7 @@ final class TapBenchmark {
             String jdbc = BenchCommand.newDatabase(pg);
             Config config = Config.defaults().with(Setting.DATABASE_URL, jdbc)
                     .with(Setting.HOST, "127.0.0.1").with(Setting.PORT, "0")
-                    .with(Setting.ADMIN_API_KEY, "hv_00000000000000000000000000000000")
+                    .with(Setting.ADMIN_API_KEY, ScenarioRun.API_KEY)
                     .with(Setting.ALLOW_PRIVATE_NETWORK, "true").with(Setting.RELAY_URL, net.relayUrl())
                     .with(Setting.PLC_URL, net.plcUrl()).with(Setting.BACKFILL_MODE, "tap").with(Setting.TAP_URL, tapUrl);
             try (var app = App.start(config)) {
@@ -53,7 +52,7 @@ final class TapBenchmark {
                 await(() -> app.tapConsumer().status().eventsApplied() >= events && outbox(net, tapUrl) == 0, t1);
                 long ms = (System.nanoTime() - t1) / 1_000_000;
                 long applied = app.tapConsumer().status().eventsApplied();
-                ScenarioBenchmark.checkAgainstGroundTruth(net, scenario, jdbc);
+                IndexCheck.requireEqualToGroundTruth(net, "tap", List.of(collection), jdbc);
                 out.printf("%n[tap: %,d repos handed to the Tap simulator, then its outbox drained into Postgres]%n", repos);
                 out.printf("  hand-off and Tap's backfill: %,d events queued in %,d ms%n", events, queuedMs);
                 out.printf("  drain: events applied %,d (records %,d)  wall %,d ms  %,.0f events/s%n",

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -198,9 +199,9 @@ final class SimHost implements AutoCloseable {
                 try {
                     resp = handler.handle(req);
                 } catch (IllegalArgumentException e) {
-                    resp = SimNetwork.xrpcError(400, "InvalidRequest", e.getMessage());
+                    resp = Replies.xrpcError(400, "InvalidRequest", e.getMessage());
                 } catch (Exception e) {
-                    resp = SimNetwork.xrpcError(500, "InternalServerError", String.valueOf(e));
+                    resp = Replies.xrpcError(500, "InternalServerError", String.valueOf(e));
                 }
                 resp = withRateHeaders(resp);
             }
@@ -263,8 +264,8 @@ final class SimHost implements AutoCloseable {
             }
         }
         for (Faults.HostFault f : faults) {
-            if (f.kind() == Faults.HostFaultKind.HTTP_500 && Math.floorMod(SimNetwork.mix(seed, name.hashCode(), n), 100) < f.param()) {
-                return withRateHeaders(SimNetwork.xrpcError(500, "InternalServerError", "Internal Server Error"));
+            if (f.kind() == Faults.HostFaultKind.HTTP_500 && Math.floorMod(Seeds.mix(seed, name.hashCode(), n), 100) < f.param()) {
+                return withRateHeaders(Replies.xrpcError(500, "InternalServerError", "Internal Server Error"));
             }
         }
         return null;
@@ -272,7 +273,7 @@ final class SimHost implements AutoCloseable {
 
     private Response tooMany(long now, long resetEpochSeconds, boolean headers) {
         record(now, resetEpochSeconds, headers);
-        return SimNetwork.xrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded");
+        return Replies.xrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded");
     }
 
     private void record(long now, long reset, boolean headers) {
@@ -309,7 +310,7 @@ final class SimHost implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Type", resp.contentType());
         }
         String ae = ex.getRequestHeaders().getFirst("Accept-Encoding");
-        boolean gzip = resp.status() == 200 && ae != null && ae.toLowerCase(java.util.Locale.ROOT).contains("gzip");
+        boolean gzip = resp.status() == 200 && ae != null && ae.toLowerCase(Locale.ROOT).contains("gzip");
         if (resp.stream() != null) {
             if (gzip) {
                 ex.getResponseHeaders().set("Content-Encoding", "gzip");

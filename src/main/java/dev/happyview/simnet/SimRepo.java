@@ -17,12 +17,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ref.SoftReference;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashSet;
@@ -99,12 +99,12 @@ final class SimRepo {
         this.web = web;
         this.giant = giant;
         this.fault = fault;
-        this.key = AtprotoKeyPair.generate(Curve.K256, seedBytes(seed, index, "key"));
-        this.clockId = (int) Math.floorMod(SimNetwork.mix(seed, index, 77), 1024);
-        long micros = BASE_MICROS + Math.floorMod(SimNetwork.mix(seed, index, 1), 30L * 86_400_000_000L);
+        this.key = AtprotoKeyPair.generate(Curve.K256, Seeds.bytes(seed, index, "key"));
+        this.clockId = (int) Math.floorMod(Seeds.mix(seed, index, 77), 1024);
+        long micros = BASE_MICROS + Math.floorMod(Seeds.mix(seed, index, 1), 30L * 86_400_000_000L);
         double[] cumulative = weights(collections.size());
         for (int j = 0; j < count; j++) {
-            long h = SimNetwork.mix(seed, index, 1000L + j);
+            long h = Seeds.mix(seed, index, 1000L + j);
             micros += 10_000_000L + Math.floorMod(h, 1_000_000L);
             double u = (h >>> 11) * 0x1.0p-53;
             int c = 0;
@@ -132,10 +132,6 @@ final class SimRepo {
         return w;
     }
 
-    static byte[] seedBytes(long seed, int index, String purpose) {
-        return ByteBuffer.allocate(12 + purpose.length()).putLong(seed).putInt(index)
-                .put(purpose.getBytes(StandardCharsets.US_ASCII)).array();
-    }
 
     /** True while a transient fault should still fire (counts one firing). */
     boolean fireFault() {
@@ -214,13 +210,13 @@ final class SimRepo {
     }
 
     private JsonNode generate(String collection, Rec r) {
-        long h = SimNetwork.mix(seed, index, 5_000_000L + r.gen);
+        long h = Seeds.mix(seed, index, 5_000_000L + r.gen);
         ObjectNode v = NODES.objectNode();
         v.put("$type", collection);
         v.put("text", TEXTS[(int) Math.floorMod(h, (long) TEXTS.length)] + " #" + r.gen);
         v.put("createdAt", ISO.format(Instant.ofEpochSecond(0, r.micros * 1000)));
         if (Math.floorMod(h >>> 8, 5L) == 0) {
-            v.putObject("ref").put("$link", Cid.ofRaw(seedBytes(seed, index, "link" + r.gen)).toString());
+            v.putObject("ref").put("$link", Cid.ofRaw(Seeds.bytes(seed, index, "link" + r.gen)).toString());
         }
         if (Math.floorMod(h >>> 16, 7L) == 0) {
             byte[] b = new byte[4 + (int) Math.floorMod(h >>> 24, 20L)];
@@ -324,9 +320,9 @@ final class SimRepo {
             }
         }
         Cid data = MstBuilder.build(mst, blocks);
-        String commitDid = f == Faults.Kind.WRONG_DID ? SimNetwork.plcDid(seed, index, "wrong") : did;
+        String commitDid = f == Faults.Kind.WRONG_DID ? Seeds.plcDid(seed, index, "wrong") : did;
         AtprotoKeyPair signer = f == Faults.Kind.BAD_SIG
-                ? AtprotoKeyPair.generate(Curve.K256, seedBytes(seed, index, "bad-key")) : key;
+                ? AtprotoKeyPair.generate(Curve.K256, Seeds.bytes(seed, index, "bad-key")) : key;
         Commit commit = Commit.sign(commitDid, data, buildRev, null, signer);
         Cid commitCid = blocks.putDagCbor(commit.encode());
         List<Map.Entry<Cid, byte[]>> list = new ArrayList<>(blocks.blocks().entrySet());
@@ -342,7 +338,7 @@ final class SimRepo {
                 }
             }
         }
-        Collections.shuffle(list, new Random(SimNetwork.mix(seed, index, buildRev.hashCode())));
+        Collections.shuffle(list, new Random(Seeds.mix(seed, index, buildRev.hashCode())));
         ByteArrayOutputStream out = new ByteArrayOutputStream(list.size() * 200 + 64);
         List<Integer> sectionStarts = new ArrayList<>();
         try {
@@ -359,7 +355,7 @@ final class SimRepo {
             int mid = sectionStarts.size() / 2;
             int start = sectionStarts.get(mid);
             int end = mid + 1 < sectionStarts.size() ? sectionStarts.get(mid + 1) : bytes.length;
-            bytes = java.util.Arrays.copyOf(bytes, start + Math.max(2, (end - start) / 2));
+            bytes = Arrays.copyOf(bytes, start + Math.max(2, (end - start) / 2));
         }
         return new Car(buildRev, bytes, commitCid);
     }

@@ -1,6 +1,8 @@
 package dev.happyview.simnet;
 
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -74,12 +76,12 @@ public class SimnetCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(net::close));
         var description = net.describe();
         if (tap) {
-            var sim = TapSimulator.start(net, new java.util.HashSet<>(net.scenario().collections()), tapPassword,
-                    java.time.Duration.ofSeconds(60));
+            var sim = TapSimulator.start(net, new HashSet<>(net.scenario().collections()), tapPassword,
+                    Duration.ofSeconds(60));
             Runtime.getRuntime().addShutdownHook(new Thread(sim::close));
             description.put("tap_url", sim.url());
         }
-        System.out.println(SimNetwork.JSON.writeValueAsString(description));
+        System.out.println(Replies.JSON.writeValueAsString(description));
         System.out.flush();
         started.countDown();
         try {

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,10 +140,6 @@ public final class TapSimulator implements AutoCloseable {
 
     public long redeliveredCount() {
         return redelivered.get();
-    }
-
-    public int connectedClients() {
-        return clients.size();
     }
 
     /** Queues a raw frame (e.g. a malformed one) as if Tap had produced it; returns its id. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.repo.RepoVerifier;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +86,7 @@ class SimMutationTest {
     void prerenderedPagesMatchAndFollowMutations() throws Exception {
         var scenario = Scenario.builder().seed(12).repos(3).pdsHosts(1).collections(POST).smallMax(250).largeShare(0).build();
         String did;
-        java.util.List<JsonNode> fresh = new java.util.ArrayList<>();
+        List<JsonNode> fresh = new ArrayList<>();
         try (SimNetwork n = SimNetwork.start(scenario)) {
             did = n.dids().getFirst();
             fresh.addAll(allPages(n, did));
@@ -98,8 +99,8 @@ class SimMutationTest {
         }
     }
 
-    private static java.util.List<JsonNode> allPages(SimNetwork n, String did) throws Exception {
-        var pages = new java.util.ArrayList<JsonNode>();
+    private static List<JsonNode> allPages(SimNetwork n, String did) throws Exception {
+        var pages = new ArrayList<JsonNode>();
         String cursor = null;
         do {
             JsonNode page = xrpc(n.homePdsUrl(did), "com.atproto.repo.listRecords", "repo=" + q(did) + "&collection=" + POST

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.protocol.crypto.AtprotoPublicKey;
 import dev.happyview.protocol.crypto.PublicKeys;
+import dev.happyview.protocol.repo.CarReader;
 import dev.happyview.protocol.repo.Cid;
 import dev.happyview.protocol.repo.DagCborEncoder;
 import dev.happyview.protocol.repo.RepoVerifier;
@@ -15,6 +16,7 @@ import dev.happyview.protocol.repo.VerifiedRepo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -267,7 +269,7 @@ class SimNetworkTest {
         int notFirst = 0;
         for (String d : net.dids().subList(0, 10)) {
             byte[] c = get(net.homePdsUrl(d) + "/xrpc/com.atproto.sync.getRepo?did=" + q(d)).body();
-            var reader = new dev.happyview.protocol.repo.CarReader(new ByteArrayInputStream(c));
+            var reader = new CarReader(new ByteArrayInputStream(c));
             Cid root = reader.roots().getFirst();
             var first = reader.next();
             if (!first.cid().equals(root)) {
@@ -314,7 +316,7 @@ class SimNetworkTest {
         try {
             return SimHttp.JSON.readTree(s);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,32 +1,40 @@
-package dev.happyview.protocol.repo;
+package dev.happyview.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.Curve;
+import dev.happyview.protocol.repo.CarWriter;
+import dev.happyview.protocol.repo.Cid;
+import dev.happyview.protocol.repo.Commit;
+import dev.happyview.protocol.repo.DagCborEncoder;
+import dev.happyview.protocol.repo.MstBuilder;
+import dev.happyview.protocol.repo.RepoVerifier;
+import dev.happyview.protocol.repo.VerifiedRepo;
+import dev.happyview.protocol.syntax.Tid;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Micro benchmark: builds a signed repo of N records (default 200,000) with {@link MstBuilder}, writes
  * it as a CAR file, then times {@link RepoVerifier} over it and prints records/s, MB/s and peak heap.
- * Run with e.g. {@code java -Xmx256m -cp … dev.happyview.protocol.repo.CarBenchmark 1000000}.
+ * Run with e.g. {@code java -Xmx256m -cp … dev.happyview.bench.CarBenchmark 1000000}.
  */
 public final class CarBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DID = "did:plc:benchmarkbenchmarkbench";
     private static final String[] COLLECTIONS = {"app.bsky.feed.like", "app.bsky.feed.post", "app.bsky.graph.follow"};
+    private static final long BASE_MICROS = 1_700_000_000_000_000L;
 
     private CarBenchmark() {}
 
@@ -43,7 +51,7 @@ public final class CarBenchmark {
 
             for (int run = 1; run <= 2; run++) {
                 System.gc();
-                HeapSampler sampler = HeapSampler.start();
+                HeapSampler sampler = HeapSampler.start(Duration.ofMillis(5));
                 AtomicLong textBytes = new AtomicLong();
                 long t1 = System.nanoTime();
                 VerifiedRepo result;
@@ -95,7 +103,7 @@ public final class CarBenchmark {
         int emitted = 0;
         for (String collection : COLLECTIONS) {
             for (int i = 0; i < perCollection && emitted < n; i++, emitted++) {
-                sink.accept(collection + "/" + RepoVerifierTest.tid(i), DagCborEncoder.encodeRecord(record(collection, i)));
+                sink.accept(collection + "/" + Tid.of(BASE_MICROS + i, 0), DagCborEncoder.encodeRecord(record(collection, i)));
             }
         }
     }
@@ -120,42 +128,6 @@ public final class CarBenchmark {
             writer.write(cid, block);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Samples used heap every 5 ms on a daemon thread. */
-    private static final class HeapSampler implements Runnable {
-        private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        private volatile boolean running = true;
-        private volatile long peak;
-        private Thread thread;
-
-        static HeapSampler start() {
-            HeapSampler sampler = new HeapSampler();
-            sampler.thread = Thread.ofPlatform().daemon().start(sampler);
-            return sampler;
-        }
-
-        @Override
-        public void run() {
-            while (running) {
-                peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        long stop() {
-            running = false;
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return peak;
         }
     }
 }
