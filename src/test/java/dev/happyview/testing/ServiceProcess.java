@@ -53,7 +53,7 @@ public final class ServiceProcess implements AutoCloseable {
             }
             started.completeExceptionally(new IllegalStateException("service exited: " + String.join("\n", lines)));
         });
-        String url = started.get(60, TimeUnit.SECONDS);
+        String url = started.get(120, TimeUnit.SECONDS); // a start takes seconds; minutes only on a machine loaded by other builds
         return new ServiceProcess(p, lines, url);
     }
 
