@@ -44,6 +44,7 @@ final class AutoFetch implements FetchStrategy {
         boolean carsWork = !hostsWithoutCars.contains(work.pdsEndpoint());
         if (carsWork && work.collections().size() >= CAR_FOR_COLLECTIONS) return viaCar(work, cancelled);
         var firstPages = new HashMap<String, PdsClient.RecordPage>();
+        String rev = listRecords.latestRev(work); // before the first pages, which the listing then starts from
         if (carsWork) {
             for (String collection : work.collections()) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
@@ -57,7 +58,7 @@ final class AutoFetch implements FetchStrategy {
                 firstPages.put(collection, first);
             }
         }
-        return listRecords.fetchFrom(work, firstPages, cancelled);
+        return listRecords.fetchFrom(work, rev, firstPages, cancelled);
     }
 
     private Fetched viaCar(RepoWork work, BooleanSupplier cancelled)
