@@ -72,7 +72,7 @@ final class RepoTask {
             long deadline = System.nanoTime() + Housekeeping.MAX_READ_TO_WRITE.toNanos();
             BooleanSupplier stop = () -> cancelled.getAsBoolean() || System.nanoTime() > deadline;
             Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), stop);
-            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections)), null);
+            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections), fetched.data()), null);
             session = null;
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
             if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();
