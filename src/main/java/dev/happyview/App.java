@@ -117,7 +117,7 @@ public final class App implements AutoCloseable {
             closeables.add(new Housekeeping(handOff, writer, Duration.ofSeconds(30)));
             var service = backfill.service();
             // A repair also prunes: what was deleted while nothing was watching must go too.
-            GapRepair repair = did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null)).id();
+            GapRepair repair = did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null, null)).id();
             if (liveSource.equals("jetstream")) {
                 live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
                         () -> registry.recordCollections(false), registry::isRecordCollection, repair,
@@ -167,7 +167,7 @@ public final class App implements AutoCloseable {
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
                     feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
-                    new StatsRoutes(db, service::countsByStatus), metrics));
+                    new StatsRoutes(db, () -> registry.recordCollections(false), service::countsByStatus), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -210,7 +210,7 @@ public final class App implements AutoCloseable {
         return new ResyncJobs() {
             @Override
             public UUID start(String did) throws Exception {
-                return service.create(new BackfillService.CreateRequest(null, did, true, null, "get-repo")).id();
+                return service.create(new BackfillService.CreateRequest(null, did, true, null, "get-repo", null)).id();
             }
 
             @Override

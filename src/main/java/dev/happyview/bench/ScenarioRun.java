@@ -65,7 +65,7 @@ final class ScenarioRun {
                 long t0 = System.nanoTime();
                 BackfillService svc = app.backfill().service();
                 JobView job = svc.create(new BackfillService.CreateRequest(s.targets().size() == 1 ? s.targets().getFirst() : null,
-                        null, null, null, null));
+                        null, null, null, null, null));
                 long lastShown = 0;
                 while (!job.status().isTerminal()) {
                     Thread.sleep(25);

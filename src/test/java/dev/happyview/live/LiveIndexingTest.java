@@ -141,6 +141,11 @@ class LiveIndexingTest {
             assertThat(live.get("repos").get("backfilling").asLong()).isZero();
             assertThat(live.get("buffered_events").asLong()).isZero();
             assertThat(live.get("events_applied").asLong()).isPositive();
+            String metrics = app.get("/metrics", null).body();
+            assertThat(metrics).containsPattern("happyview_live_events_applied_total [1-9]")
+                    .containsPattern("happyview_live_events_buffered_total [1-9]")
+                    .containsPattern("happyview_repos_sync\\{state=\"synchronized\"\\} [1-9]")
+                    .contains("happyview_live_lag_p99_seconds", "happyview_live_gaps_total 0.0");
         }
     }
 
