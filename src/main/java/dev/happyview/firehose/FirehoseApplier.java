@@ -45,10 +45,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Firehose events as writes, under the sync rules. Before the transaction ({@link #prepare}, in the partition's
- * thread): events of repos this service does not follow and events at or below a repo's stored rev are set aside, and
- * every other commit's signature is checked against the account's current key and its ops against the MST in its CAR
- * slice, inverted to {@code prevData}; only then are its ops filtered by the record lexicons. In the transaction
- * ({@link #apply}): each verified commit must chain on the repo's stored state ({@code since} = stored rev,
+ * thread): events of repos this service does not follow (and {@code #sync}s at or below a repo's stored rev) are set
+ * aside, and every other commit's signature is checked against the account's current key and its ops against the MST
+ * in its CAR slice, inverted to {@code prevData}; only then are its ops filtered by the record lexicons. In the
+ * transaction ({@link #apply}): a verified commit at or below the stored rev is no link of the chain, but its writes
+ * are applied (the ordering rule keeps whatever newer the index holds; the stored rev may come from a backfill that did
+ * not read this commit's collections or deletes); any other must chain on the repo's stored state ({@code since} = stored rev,
  * {@code prevData} = stored MST root); one that does not marks the repo desynchronized (a resync repairs it) and is
  * applied all the same, being signed, and so are the commits after it — every write is ordered by rev, so nothing
  * older wins. Refused events never reach the index and are recorded with their reason. Buffered events of a repo
@@ -116,7 +118,10 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                 if (chain == null && c.ops().stream().noneMatch(op -> isRecordCollection.test(op.collection()))) {
                     yield Check.UNTRACKED;
                 }
-                if (chain != null && chain.rev() != null && c.rev().compareTo(chain.rev()) <= 0) yield Check.STALE;
+                // A commit at or below the stored rev is still verified and its writes applied (the ordering rule makes
+                // them no-ops where the index already holds newer): the stored rev may come from a backfill of other
+                // collections, or from a listing, which does not hold this commit's deletes.
+                if (c.tooBig() && chain != null && chain.rev() != null && c.rev().compareTo(chain.rev()) <= 0) yield Check.STALE;
                 if (c.tooBig()) yield new Check.Unusable("too_big_commit", "commit " + c.rev() + " is tooBig: its ops are not in the stream");
                 yield verify(c);
             }
@@ -270,7 +275,9 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                         e.since(), e.prevData(), now);
                 switch (decision.verdict()) {
                     case STALE, IN_SYNC -> {
+                        // Not a link of the chain any more; its writes lose wherever the index holds newer.
                         stats.staleIgnored();
+                        for (Check.Write w : v.writes()) pending.merge(w.uri(), new RecordWrites.Pending(e.repo(), e.rev(), w), RecordWrites::newer);
                         return;
                     }
                     case FUTURE -> {
