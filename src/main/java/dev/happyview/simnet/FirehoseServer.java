@@ -364,18 +364,21 @@ public final class FirehoseServer implements AutoCloseable {
     private final class Subscriber {
         private final WsContext ctx;
         private final String cursor;
+        /** The stream's head when the connection opened: without a cursor, the events after it are sent. */
+        private final long head;
         private volatile boolean open = true;
 
         Subscriber(WsContext ctx) {
             this.ctx = ctx;
             this.cursor = ctx.queryParam("cursor");
+            this.head = lastSeq();
         }
 
         void run() {
             try {
                 long position;
                 if (cursor == null || cursor.isEmpty()) {
-                    position = lastSeq();
+                    position = head;
                 } else {
                     position = Long.parseLong(cursor);
                     if (position > lastSeq()) {
