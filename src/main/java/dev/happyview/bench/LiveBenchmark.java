@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Live indexing from Jetstream, with the simulated network and its Jetstream in a child process on the same cores:
@@ -109,7 +110,7 @@ final class LiveBenchmark {
         if (resp.statusCode() >= 300) throw new IllegalStateException("POST " + url + ": " + resp.statusCode() + " " + resp.body());
     }
 
-    private static void await(java.util.function.BooleanSupplier done, long since) throws InterruptedException {
+    private static void await(BooleanSupplier done, long since) throws InterruptedException {
         while (!done.getAsBoolean()) {
             Thread.sleep(5);
             if (System.nanoTime() - since > Duration.ofMinutes(5).toNanos()) throw new IllegalStateException("live benchmark timed out");

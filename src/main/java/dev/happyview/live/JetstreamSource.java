@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -161,7 +163,7 @@ public final class JetstreamSource implements LiveSource {
                     dropConnection();
                     return;
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 return;
             }
         }
@@ -188,7 +190,7 @@ public final class JetstreamSource implements LiveSource {
     }
 
     private void gap(long from, String reason) {
-        java.util.UUID job = null;
+        UUID job = null;
         try {
             job = repair.backfill(null);
         } catch (Exception e) {

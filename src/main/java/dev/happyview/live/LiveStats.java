@@ -2,6 +2,7 @@ package dev.happyview.live;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 
 /**
  * Counters of a live pipeline, and the lag from each event's time to the commit of its write: the last 65,536 lags are
@@ -83,7 +84,7 @@ public final class LiveStats {
         return lag(i -> eventAtMicros[i] >= eventMicros);
     }
 
-    private Lag lag(java.util.function.IntPredicate include) {
+    private Lag lag(IntPredicate include) {
         int n = (int) Math.min(lagCount, RING);
         long[] recent = new long[n];
         int k = 0;

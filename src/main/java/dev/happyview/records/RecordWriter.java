@@ -22,11 +22,15 @@ import java.util.function.Consumer;
  * and executes as a set; rows go in key order, so concurrent writers lock shared rows in one order.
  */
 public final class RecordWriter {
+    /**
+     * The tombstone check is a scalar subquery, one primary-key probe per row: written as {@code NOT EXISTS}, Postgres
+     * turned it into a hash anti-join that copied every row, record JSON included, into a hash table first.
+     */
     private static final String UPSERT = """
             INSERT INTO records (uri, did, collection, rkey, cid, record, rev)
             SELECT u, d, c, k, i, r::jsonb, v
               FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(u, d, c, k, i, r, v)
-             WHERE NOT EXISTS (SELECT 1 FROM record_tombstones x WHERE x.uri = t.u AND (t.v IS NULL OR x.rev >= t.v))
+             WHERE NOT coalesce((SELECT t.v IS NULL OR x.rev >= t.v FROM record_tombstones x WHERE x.uri = t.u), false)
             ON CONFLICT (collection, uri) DO UPDATE
                SET cid = EXCLUDED.cid, record = EXCLUDED.record, rev = EXCLUDED.rev, indexed_at = now()
              WHERE records.cid IS DISTINCT FROM EXCLUDED.cid AND (records.rev IS NULL OR records.rev < EXCLUDED.rev)""";

@@ -7,6 +7,7 @@ import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.websocket.WsContext;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.websocket.api.Callback;
 
@@ -46,9 +48,11 @@ public final class JetstreamServer implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong connectionsOpened = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
-    private final java.util.concurrent.atomic.AtomicBoolean cutNextFrame = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean cutNextFrame = new AtomicBoolean();
     private volatile long floorMicros;
     private long lastTimeUs;
+    /** How many events {@link #events} holds (its own size() walks the whole map). Guarded by this. */
+    private int kept;
 
     private JetstreamServer(SimNetwork net, Duration window, int maxEvents) {
         this.windowMicros = window.toNanos() / 1000;
@@ -202,9 +206,11 @@ public final class JetstreamServer implements AutoCloseable {
             lastTimeUs = Math.max(now, lastTimeUs + 1);
             ((ObjectNode) event).put("time_us", lastTimeUs);
             events.put(lastTimeUs, new Event(lastTimeUs, did, collection, event.toString()));
+            kept++;
             published.incrementAndGet();
-            while (!events.isEmpty() && (events.size() > maxEvents || events.firstKey() < lastTimeUs - windowMicros)) {
+            while (kept > 0 && (kept > maxEvents || events.firstKey() < lastTimeUs - windowMicros)) {
                 floorMicros = events.pollFirstEntry().getKey() + 1;
+                kept--;
             }
         }
         synchronized (signal) {
@@ -253,9 +259,9 @@ public final class JetstreamServer implements AutoCloseable {
             try {
                 JsonNode n = JSON.readTree(message);
                 if (!"options_update".equals(n.path("type").asText())) return;
-                var wanted = new java.util.ArrayList<String>();
+                var wanted = new ArrayList<String>();
                 n.path("payload").path("wantedCollections").forEach(c -> wanted.add(c.asText()));
-                var wantedDids = new java.util.ArrayList<String>();
+                var wantedDids = new ArrayList<String>();
                 n.path("payload").path("wantedDids").forEach(d -> wantedDids.add(d.asText()));
                 setFilter(wanted, wantedDids);
             } catch (Exception e) {

@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +27,7 @@ public final class LiveMutator implements AutoCloseable {
     private final Duration duration;
     private final Random random;
     private final List<String> dids;
-    private final java.util.Set<String> gone = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
     private final Map<String, List<String>> uris = new HashMap<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicLong ops = new AtomicLong();

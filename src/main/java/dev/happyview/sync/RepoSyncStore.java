@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The per-repo sync state ({@code repo_sync}): the newest revision applied to each repo, and whether the repo is
@@ -68,7 +69,7 @@ public final class RepoSyncStore {
                    SET state = CASE WHEN s.state = 'backfilling' THEN s.state ELSE 'desynchronized' END,
                        reason = EXCLUDED.reason, updated_at = now()""")) {
             st.setString(1, reason);
-            st.setArray(2, c.createArrayOf("text", new java.util.TreeSet<>(dids).toArray()));
+            st.setArray(2, c.createArrayOf("text", new TreeSet<>(dids).toArray()));
             st.executeUpdate();
         }
     }
