@@ -4,6 +4,7 @@ import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.xrpc.PdsClient;
 import dev.happyview.records.RecordRow;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -11,7 +12,7 @@ import java.util.function.Function;
 /**
  * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another; each page is one page of
  * the repo's {@link RepoWriteSession}. The data is unauthenticated, so each record must name the repo and collection
- * that were asked for.
+ * that were asked for, and a cursor may not come back (a PDS paging in a circle would never finish).
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
@@ -45,6 +46,7 @@ final class ListRecordsFetch implements FetchStrategy {
         session.readAt(rev, false, null);
         for (String collection : work.collections()) {
             String cursor = null;
+            var cursors = new HashSet<String>();
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
                 PdsClient.RecordPage page = cursor == null ? firstPages.get(collection) : null;
@@ -58,7 +60,12 @@ final class ListRecordsFetch implements FetchStrategy {
                 for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r, rev));
                 session.endPage();
                 String next = page.cursor();
-                if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
+                if (page.records().isEmpty() || next == null || next.isEmpty()) break;
+                // A cursor given twice would page in a circle; the listing is then incomplete, so nothing is pruned.
+                if (!cursors.add(next)) {
+                    throw RepoFetchException.permanent("PDS repeated the listRecords cursor " + abbreviate(next)
+                            + " for " + collection + ": the listing cannot finish");
+                }
                 cursor = next;
             }
         }
