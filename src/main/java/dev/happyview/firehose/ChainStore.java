@@ -25,8 +25,10 @@ final class ChainStore {
     }
 
     /**
-     * A repo's chain as stored: {@code data} is the MST root at {@code rev}, null when unknown (the rev was moved by
-     * something that did not know the root).
+     * A repo's chain as stored: the rev of the last commit the firehose chained (or of a pruning whole-repo fetch,
+     * {@code data_rev}) and {@code data}, the MST root there. A listing or a partial fetch moves {@code repo_sync.rev}
+     * but not the chain: it does not say what was deleted, so a commit dropped before it would go unnoticed. A repo the
+     * firehose never chained has the backfill's rev and no root.
      */
     record Chain(String did, String rev, String data, SyncState state, String accountStatus) {
         Chain withCommit(String newRev, String newData) {
@@ -57,7 +59,7 @@ final class ChainStore {
         var out = new HashMap<String, Chain>();
         if (dids.isEmpty()) return out;
         try (var st = c.prepareStatement("""
-                SELECT did, rev, CASE WHEN data_rev = rev THEN data END, state, account_status
+                SELECT did, coalesce(data_rev, rev), CASE WHEN data_rev IS NOT NULL THEN data END, state, account_status
                   FROM repo_sync WHERE did = ANY(?)""")) {
             st.setArray(1, c.createArrayOf("text", dids.toArray()));
             try (var rs = st.executeQuery()) {
@@ -83,9 +85,9 @@ final class ChainStore {
             data.add(ch.data());
         }
         try (var st = c.prepareStatement("""
-                UPDATE repo_sync s SET rev = t.v, data = t.m, data_rev = t.v, updated_at = now()
+                UPDATE repo_sync s SET rev = greatest(s.rev, t.v), data = t.m, data_rev = t.v, updated_at = now()
                   FROM unnest(?::text[], ?::text[], ?::text[]) AS t(d, v, m)
-                 WHERE s.did = t.d AND (s.rev IS NULL OR s.rev < t.v)""")) {
+                 WHERE s.did = t.d AND (s.data_rev IS NULL OR s.data_rev < t.v)""")) {
             st.setArray(1, c.createArrayOf("text", dids.toArray()));
             st.setArray(2, c.createArrayOf("text", revs.toArray()));
             st.setArray(3, c.createArrayOf("text", data.toArray()));

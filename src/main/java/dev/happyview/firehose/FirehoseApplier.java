@@ -196,17 +196,18 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
     }
 
     /**
-     * Replays a repo's buffered events after its fetch: in order, from the fetch's rev and MST root, and only while they
-     * chain; the first that does not leaves the repo desynchronized and ends the replay (the next resync starts over).
+     * Replays a repo's buffered events after its fetch: in order, from the chain as stored (a pruning whole-repo
+     * fetch's signed commit, else the commits chained before the fetch), and only while they chain; the first that does not leaves the repo desynchronized and ends the replay (the next resync starts over).
      * Without a snapshot (the fetch did not complete) the repo stays desynchronized and the verified events are applied
      * as they are while a repo is desynchronized.
      */
     @Override
     public Result apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException {
+        // After a pruning whole-repo fetch the chain continues from its signed commit (the hand-off stored it); after
+        // any other fetch, from the chain as it was: the buffered events are the commits since, in order.
         Chain stored = chains.chains(c, List.of(did)).get(did);
-        Chain base = snapshot != null
-                ? new Chain(did, snapshot.rev(), snapshot.data(), SyncState.SYNCHRONIZED, stored == null ? null : stored.accountStatus())
-                : stored == null ? new Chain(did, null, null, SyncState.DESYNCHRONIZED, null) : stored.withState(SyncState.DESYNCHRONIZED);
+        SyncState state = snapshot != null ? SyncState.SYNCHRONIZED : SyncState.DESYNCHRONIZED;
+        Chain base = stored != null ? stored.withState(state) : new Chain(did, null, null, state, null);
         var known = new HashMap<String, Chain>();
         known.put(did, base);
         var run = new Run(c, known, snapshot != null);
