@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code happyview bench SCENARIO}: runs a backfill against a simulated network and prints what it cost. Scenarios:
  * {@code writer} (the record writer alone), {@code tap} (Tap mode's channel), {@code live} (Jetstream replay
- * throughput and live lag), {@code firehose} (verified replay of a
- * recorded relay firehose, in memory), {@code firehose-replay} (the same through the service: socket, verification,
- * Postgres), {@code signatures} (one signature check per curve and implementation), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, and
+ * throughput and live lag), {@code firehose} (verified replay of a recorded relay firehose, in memory),
+ * {@code firehose-replay} (the same through the service: socket, verification, Postgres), {@code signatures} (one
+ * signature check per curve and implementation), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, and
  * {@code all} (db-bound first, since its rate is part of the other scenarios' lower bound).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
