@@ -73,7 +73,10 @@ final class RepoTask {
             long deadline = System.nanoTime() + Housekeeping.MAX_READ_TO_WRITE.toNanos();
             BooleanSupplier stop = () -> cancelled.getAsBoolean() || System.nanoTime() > deadline;
             Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), stop);
-            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections)), null);
+            // The signed root only for a fetch that replaced the repo's records of every record collection (pruning):
+            // a chain checked from it can miss nothing; a partial or non-pruning fetch does not say what was deleted.
+            String root = job.prune() && job.collection() == null ? fetched.data() : null;
+            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections), root), null);
             session = null;
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
             switch (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) {
