@@ -75,8 +75,9 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private SimHost host(String name, int port, SimHost.Handler h, boolean limited) throws IOException {
-        SimHost host = new SimHost(name, port, h, scenario.latencyMs(), limited ? scenario.rateLimitPoints() : 0,
-                scenario.rateLimitWindowSec(), faults.hostFaults(), scenario.seed(), closed);
+        SimHost host = new SimHost(name, port, h, scenario.latencyMs(),
+                limited ? scenario.pdsLimit() : FixedWindowBudget.Spec.NONE,
+                limited ? scenario.getRepoLimit() : FixedWindowBudget.Spec.NONE, faults.hostFaults(), scenario.seed(), closed);
         hosts.add(host);
         return host;
     }
@@ -227,6 +228,11 @@ public final class SimNetwork implements AutoCloseable {
         return lowerBound.millis(strategy, oracle.collectionsOrDefault(collections));
     }
 
+    /** The shortest possible backfill wall time in ms when each repo takes the cheaper way: see {@link LowerBound}. */
+    public long bestLowerBoundMillis(Set<String> collections) {
+        return lowerBound.bestMillis(oracle.collectionsOrDefault(collections));
+    }
+
     // ---------------------------------------------------------------- changes
 
     /** Called with every change, in order. */
@@ -284,6 +290,7 @@ public final class SimNetwork implements AutoCloseable {
         Map<String, Object> lb = new LinkedHashMap<>();
         lb.put("list_records", lowerBoundMillis(Strategy.LIST_RECORDS, null));
         lb.put("get_repo", lowerBoundMillis(Strategy.GET_REPO, null));
+        lb.put("best", bestLowerBoundMillis(null));
         m.put("lower_bound_ms", lb);
         m.put("repos", repoCount());
         m.put("records", totalRecords());
