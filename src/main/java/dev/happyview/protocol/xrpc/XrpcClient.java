@@ -12,6 +12,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.GZIPInputStream;
@@ -93,6 +94,16 @@ public final class XrpcClient implements AutoCloseable {
         return guard;
     }
 
+    /**
+     * The rate-limit budget that requests to {@code endpoint} (an XRPC method) on the host of {@code base} are charged
+     * to, as far as this client knows it now; empty until that host has answered once.
+     */
+    public Optional<HostBudget> budget(String base, String endpoint) {
+        URI url = URI.create(base);
+        HostPolicy host = hosts.get(url.getScheme() + "://" + url.getAuthority());
+        return host == null ? Optional.empty() : host.budget(endpoint);
+    }
+
     /** An XRPC query: {@code GET {base}/xrpc/{nsid}?params}, JSON answer. */
     public JsonNode query(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
@@ -155,13 +166,13 @@ public final class XrpcClient implements AutoCloseable {
         int failures = 0;
         int rateLimitWaits = 0;
         while (true) {
-            long blocked = host.blockedForMillis();
+            long blocked = host.blockedForMillis(endpoint);
             if (blocked > settings.maxRateLimitWait().toMillis()) {
                 throw XrpcException.transientFailure(429, "RateLimitExceeded",
                         url.getHost() + " is rate limited for another " + blocked / 1000 + " s", null);
             }
             long waitStart = System.nanoTime();
-            host.acquire();
+            HostPolicy.Permit permit = host.acquire(endpoint);
             stats.waited((System.nanoTime() - waitStart) / 1_000_000);
             boolean handedOver = false;
             try {
@@ -190,12 +201,12 @@ public final class XrpcClient implements AutoCloseable {
                 }
                 int status = resp.getCode();
                 stats.request(hostKey, endpoint, status);
-                host.onResponse(status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
+                host.onResponse(endpoint, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);
                     handedOver = true;
                     return new Opened(status, BoundedBodies.stream(body, settings.maxStreamBytes(),
-                            settings.streamIdleTimeout(), host::release));
+                            settings.streamIdleTimeout(), permit::release));
                 }
                 XrpcException error = errorFrom(url, status, resp, raw);
                 if (status == 429) {
@@ -205,7 +216,7 @@ public final class XrpcClient implements AutoCloseable {
                 if (error.isPermanent()) throw error;
                 failures = retryOrThrow(failures, error);
             } finally {
-                if (!handedOver) host.release();
+                if (!handedOver) permit.release();
             }
         }
     }
