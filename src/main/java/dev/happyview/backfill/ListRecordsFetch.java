@@ -16,7 +16,9 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another. Pages go to the sink
  * without waiting for the database; the repo counts as fetched only after every page is committed. The data is
- * unauthenticated, so each record must name the repo and collection that were asked for.
+ * unauthenticated, so each record must name the repo and collection that were asked for. A listing ends at an empty
+ * page, a page without a new cursor, or — on a host that has shown it pages like the reference PDS — a page shorter
+ * than the limit ({@link ListingEnds}).
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
@@ -24,11 +26,13 @@ final class ListRecordsFetch implements FetchStrategy {
     private final PdsClient pds;
     private final RecordSink sink;
     private final RecordWriter writer;
+    private final ListingEnds ends;
 
-    ListRecordsFetch(PdsClient pds, RecordSink sink, RecordWriter writer) {
+    ListRecordsFetch(PdsClient pds, RecordSink sink, RecordWriter writer, ListingEnds ends) {
         this.pds = pds;
         this.sink = sink;
         this.writer = writer;
+        this.ends = ends;
     }
 
     @Override
@@ -51,6 +55,7 @@ final class ListRecordsFetch implements FetchStrategy {
         for (String collection : work.collections()) {
             Set<String> seen = work.prune() ? new HashSet<>() : null;
             String cursor = null;
+            boolean afterShortPage = false;
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
                 PdsClient.RecordPage page = cursor == null ? firstPages.get(collection) : null;
@@ -73,8 +78,12 @@ final class ListRecordsFetch implements FetchStrategy {
                 }
                 written.add(sink.submit(rows));
                 count += rows.size();
+                if (afterShortPage) ends.afterShortPage(work.pdsEndpoint(), page.records().isEmpty());
                 String next = page.cursor();
                 if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
+                afterShortPage = page.records().size() < PAGE_SIZE;
+                if (!afterShortPage) ends.fullPage(work.pdsEndpoint());
+                else if (ends.endsAtShortPage(work.pdsEndpoint())) break;
                 cursor = next;
             }
             if (seen != null) {

@@ -30,6 +30,12 @@ final class MiniNetwork implements AutoCloseable {
     volatile int pdsWindowSeconds = 1;
     private long windowStart = System.currentTimeMillis();
     private int windowUsed;
+    /**
+     * From the PDS's request number {@code capLaterPagesFrom} on, pages asked for with a cursor hold at most this many
+     * records although more follow (0 = never): a PDS that, unlike the reference one, pages short mid-listing.
+     */
+    volatile int laterPagesCap;
+    volatile int capLaterPagesFrom;
     /** (time of a 429, its announced reset) pairs, in epoch millis. */
     final java.util.List<long[]> rateLimited = new java.util.concurrent.CopyOnWriteArrayList<>();
     final ScriptedServer relay;
@@ -65,6 +71,7 @@ final class MiniNetwork implements AutoCloseable {
                 return;
             }
             int limit = Integer.parseInt(q.getOrDefault("limit", "50"));
+            if (laterPagesCap > 0 && n >= capLaterPagesFrom && q.containsKey("cursor")) limit = Math.min(limit, laterPagesCap);
             var view = q.containsKey("cursor") ? recs.headMap(q.get("cursor"), false).descendingMap() : recs.descendingMap();
             var out = Json.MAPPER.createObjectNode();
             var arr = out.putArray("records");
