@@ -100,9 +100,14 @@ public final class CarReader {
         }
         byte[] header = new byte[(int) length];
         readFully(header, header.length, "CAR header");
+        return parseHeader(header, 0, header.length);
+    }
+
+    /** The roots of a CAR header ({@code {roots: [CID…], version: 1}}). */
+    static List<Cid> parseHeader(byte[] buf, int offset, int length) {
         JsonNode node;
         try {
-            node = DagCborDecoder.decode(header, 0, header.length, DagCborDecoder.Limits.DEFAULT);
+            node = DagCborDecoder.decode(buf, offset, length, DagCborDecoder.Limits.DEFAULT);
         } catch (DagCborException e) {
             throw new RepoVerificationException(MALFORMED_CAR, "CAR header: " + e.getMessage(), e);
         }

@@ -133,6 +133,33 @@ public final class DagCborReader {
         }
     }
 
+    /** Skips the next item whatever its type; arrays and maps may nest at most {@code maxDepth} levels. */
+    public void skip(int maxDepth) {
+        switch (peek()) {
+            case INTEGER -> readInteger();
+            case BYTES, TEXT -> {
+                int length = lengthOf(peek() == Type.BYTES ? 2 : 3, "string");
+                pos += length;
+            }
+            case LINK -> readLink();
+            case BOOLEAN -> readBoolean();
+            case NULL -> readNull();
+            case ARRAY, MAP -> {
+                if (maxDepth <= 0) {
+                    throw DagCborException.limit("DAG-CBOR nested too deeply");
+                }
+                boolean map = peek() == Type.MAP;
+                int n = map ? readMapHeader() : readArrayHeader();
+                for (int i = 0; i < n; i++) {
+                    if (map) {
+                        readText();
+                    }
+                    skip(maxDepth - 1);
+                }
+            }
+        }
+    }
+
     /** A link, or null when the next item is CBOR null. */
     public Cid readLinkOrNull() {
         if (peek() == Type.NULL) {

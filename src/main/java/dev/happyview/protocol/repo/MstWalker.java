@@ -96,7 +96,8 @@ public final class MstWalker {
         node(child, layer - 1);
     }
 
-    private static byte[][] keysOf(MstNode node, Cid cid) {
+    /** Rebuilds a node's prefix-compressed keys, refusing a prefix that is not the true common prefix. */
+    static byte[][] keysOf(MstNode node, Cid cid) {
         byte[][] keys = new byte[node.entries().size()][];
         byte[] previous = new byte[0];
         for (int i = 0; i < keys.length; i++) {

@@ -13,6 +13,18 @@ public final class Tid {
         return s != null && SYNTAX.matcher(s).matches();
     }
 
+    /** The microseconds since the epoch that a valid TID encodes. */
+    public static long micros(String tid) {
+        if (!isValid(tid)) {
+            throw new InvalidSyntaxException("TID", tid);
+        }
+        long v = 0;
+        for (int i = 0; i < 13; i++) {
+            v = (v << 5) | ALPHABET.indexOf(tid.charAt(i));
+        }
+        return v >>> 10;
+    }
+
     /** The TID for a time in microseconds and a clock id (0–1023). */
     public static String of(long micros, int clockId) {
         long v = (micros << 10) | (clockId & 0x3FF);
