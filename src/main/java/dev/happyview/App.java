@@ -6,31 +6,36 @@ import dev.happyview.api.Routes;
 import dev.happyview.auth.ApiKeyRoutes;
 import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
+import dev.happyview.backfill.BackfillFeed;
+import dev.happyview.backfill.BackfillMode;
 import dev.happyview.backfill.BackfillSettings;
-import dev.happyview.protocol.identity.DidResolver;
-import dev.happyview.protocol.net.OutboundGuard;
-import dev.happyview.protocol.xrpc.ClientSettings;
-import dev.happyview.protocol.xrpc.XrpcClient;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.backfill.RepoHandoff;
 import dev.happyview.config.Config;
 import dev.happyview.config.Setting;
+import dev.happyview.dashboard.DashboardRoutes;
 import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
 import dev.happyview.metrics.Metrics;
-import dev.happyview.backfill.BackfillFeed;
-import dev.happyview.dashboard.DashboardRoutes;
+import dev.happyview.protocol.identity.DidResolver;
+import dev.happyview.protocol.net.OutboundGuard;
+import dev.happyview.protocol.xrpc.ClientSettings;
+import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.records.RecordRoutes;
+import dev.happyview.records.RecordWriter;
+import dev.happyview.records.StatsRoutes;
+import dev.happyview.store.Database;
+import dev.happyview.store.EmbeddedPostgresServer;
+import dev.happyview.store.JdbcUrls;
 import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
 import dev.happyview.tap.TapHandoff;
 import dev.happyview.tap.TapStatsRoutes;
-import dev.happyview.store.Database;
-import dev.happyview.store.EmbeddedPostgresServer;
-import dev.happyview.store.JdbcUrls;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /** The composition root: builds every component once, wires them by hand, and closes them in reverse order. */
 public final class App implements AutoCloseable {
@@ -71,23 +76,20 @@ public final class App implements AutoCloseable {
             var registry = new LexiconRegistry();
             var lexicons = new LexiconService(db, registry);
             var modules = new ArrayList<Routes.Module>();
-            String mode = config.get(Setting.BACKFILL_MODE);
-            TapHandoff handoff = null;
-            if (mode.equals("tap")) {
+            var backfillSettings = BackfillSettings.from(config);
+            Optional<RepoHandoff> handoff = Optional.empty();
+            if (backfillSettings.mode() == BackfillMode.TAP) {
                 // Tap fetches; we hand repos over and index what its channel delivers.
                 var tap = new TapClient(config.get(Setting.TAP_URL), config.get(Setting.TAP_ADMIN_PASSWORD));
-                handoff = new TapHandoff(tap);
+                handoff = Optional.of(new TapHandoff(tap));
                 var consumer = new TapChannelConsumer(tap, db, writer, registry::isRecordCollection);
                 consumer.start();
                 tapConsumer = consumer;
                 closeables.add(consumer);
                 modules.add(new TapStatsRoutes(tap, consumer));
-            } else if (!mode.equals("direct")) {
-                throw new IllegalArgumentException("BACKFILL_MODE must be direct or tap, got '" + mode + "'");
             }
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    BackfillSettings.from(config), registry::isRecordCollection,
-                    () -> registry.recordCollections(true), mode, handoff);
+                    backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff);
             closeables.add(backfill);
             // Uploading a record lexicon with backfill on starts a job for its collection.
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
@@ -106,7 +108,8 @@ public final class App implements AutoCloseable {
             var feed = new BackfillFeed(backfill.service());
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
-                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer, backfill.service()), metrics));
+                    feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
+                    new StatsRoutes(db, service::countsByStatus), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);
@@ -144,13 +147,13 @@ public final class App implements AutoCloseable {
     }
 
     private interface SqlSupplier<T> {
-        T get() throws java.sql.SQLException;
+        T get() throws SQLException;
     }
 
     private static <T> T unchecked(SqlSupplier<T> s) {
         try {
             return s.get();
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -175,7 +178,7 @@ public final class App implements AutoCloseable {
             try {
                 closeables.get(i).close();
             } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(App.class).warn("error while closing {}: {}", closeables.get(i), e.toString());
+                LoggerFactory.getLogger(App.class).warn("error while closing {}: {}", closeables.get(i), e.toString());
             }
         }
         closeables.clear();

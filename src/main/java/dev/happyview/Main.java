@@ -1,7 +1,9 @@
 package dev.happyview;
 
+import dev.happyview.bench.BenchCommand;
 import dev.happyview.cli.AdminCommands;
 import dev.happyview.cli.ServeCommand;
+import dev.happyview.simnet.SimnetCommand;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +25,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine(Map<String, String> env, boolean terminal) {
         var cli = new CommandLine(new Main());
         cli.addSubcommand("serve", ServeCommand.commandLine());
-        cli.addSubcommand("bench", new dev.happyview.bench.BenchCommand());
-        cli.addSubcommand("simnet", new dev.happyview.simnet.SimnetCommand());
+        cli.addSubcommand("bench", new BenchCommand());
+        cli.addSubcommand("simnet", new SimnetCommand());
         AdminCommands.install(cli, env, terminal);
         return cli;
     }

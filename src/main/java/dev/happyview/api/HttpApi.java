@@ -2,8 +2,8 @@ package dev.happyview.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.happyview.Json;
-import dev.happyview.auth.ApiKeyService;
 import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.sql.SQLException;
@@ -21,14 +21,14 @@ public final class HttpApi implements AutoCloseable {
         this.app = app;
     }
 
-    public static HttpApi start(String host, int port, long maxRequestBytes, ApiKeyService keys, List<Routes.Module> modules) {
+    public static HttpApi start(String host, int port, long maxRequestBytes, Authenticator authenticator, List<Routes.Module> modules) {
         Javalin app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             cfg.startup.startupWatcherEnabled = false;
             cfg.startup.showJavalinBanner = false;
             cfg.http.maxRequestSize = maxRequestBytes;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
-            var routes = new Routes(cfg.routes, keys);
+            var routes = new Routes(cfg.routes, authenticator);
             modules.forEach(m -> m.register(routes));
             cfg.routes.exception(ApiException.class, (e, ctx) ->
                     ctx.status(e.status()).json(new ErrorBody(e.error(), e.getMessage())));
@@ -58,7 +58,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The request for a log line; a request already recycled (a stream closed at shutdown) has no path left. */
-    private static String describe(io.javalin.http.Context ctx) {
+    private static String describe(Context ctx) {
         try {
             return ctx.method() + " " + ctx.path();
         } catch (RuntimeException e) {

@@ -1,7 +1,5 @@
 package dev.happyview.api;
 
-import dev.happyview.auth.ApiKeyService;
-import dev.happyview.auth.Permission;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 
@@ -11,11 +9,11 @@ import io.javalin.http.Handler;
  */
 public final class Routes {
     private final RoutesConfig routes;
-    private final ApiKeyService keys;
+    private final Authenticator authenticator;
 
-    Routes(RoutesConfig routes, ApiKeyService keys) {
+    Routes(RoutesConfig routes, Authenticator authenticator) {
         this.routes = routes;
-        this.keys = keys;
+        this.authenticator = authenticator;
     }
 
     public void get(String path, Permission permission, AdminHandler handler) {
@@ -39,13 +37,9 @@ public final class Routes {
         return routes;
     }
 
-    public ApiKeyService keys() {
-        return keys;
-    }
-
     private Handler secured(Permission permission, AdminHandler handler) {
         return ctx -> {
-            var caller = keys.authenticate(ctx.header("Authorization"));
+            var caller = authenticator.authenticate(ctx.header("Authorization"));
             if (!caller.allows(permission)) throw ApiException.forbidden(permission.wire);
             handler.handle(ctx, caller);
         };

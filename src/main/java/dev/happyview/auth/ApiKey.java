@@ -1,5 +1,7 @@
 package dev.happyview.auth;
 
+import dev.happyview.api.Caller;
+import dev.happyview.api.Permission;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
@@ -12,8 +14,9 @@ public record ApiKey(
         Set<Permission> permissions,
         Instant createdAt,
         Instant lastUsedAt,
-        Instant revokedAt) {
+        Instant revokedAt) implements Caller {
 
+    @Override
     public boolean allows(Permission p) {
         return permissions.contains(p);
     }

@@ -1,6 +1,7 @@
 package dev.happyview.auth;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.RequestBodies;
 import dev.happyview.api.Routes;
 import java.util.EnumSet;

@@ -1,6 +1,9 @@
 package dev.happyview.auth;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Authenticator;
+import dev.happyview.api.Permission;
+import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,14 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Creates, checks and revokes admin API keys. */
-public final class ApiKeyService {
+public final class ApiKeyService implements Authenticator {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyService.class);
     private static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
 
     private final ApiKeyStore store;
     private final ConcurrentHashMap<UUID, Instant> lastTouched = new ConcurrentHashMap<>();
 
-    public ApiKeyService(dev.happyview.store.Database db) {
+    public ApiKeyService(Database db) {
         this.store = new ApiKeyStore(db);
     }
 
@@ -56,6 +59,7 @@ public final class ApiKeyService {
     }
 
     /** The key named by an {@code Authorization} header, or a 401. */
+    @Override
     public ApiKey authenticate(String authorizationHeader) {
         if (authorizationHeader == null || authorizationHeader.isBlank()) {
             throw ApiException.unauthorized("missing Authorization: Bearer <api key>");

@@ -1,5 +1,6 @@
 package dev.happyview.auth;
 
+import dev.happyview.api.Permission;
 import dev.happyview.store.Database;
 import java.sql.Array;
 import java.sql.ResultSet;

@@ -4,10 +4,12 @@ import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.xrpc.PdsClient;
 import dev.happyview.protocol.xrpc.RelayClient;
 import dev.happyview.protocol.xrpc.XrpcClient;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,12 +20,14 @@ public final class Backfill implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Backfill.class);
 
     private final BackfillEngine engine;
+    private final RepoTask repoTask;
     private final RecordSink sink;
     private final BackfillService service;
     private final Database work;
 
-    private Backfill(BackfillEngine engine, RecordSink sink, BackfillService service, Database work) {
+    private Backfill(BackfillEngine engine, RepoTask repoTask, RecordSink sink, BackfillService service, Database work) {
         this.engine = engine;
+        this.repoTask = repoTask;
         this.sink = sink;
         this.service = service;
         this.work = work;
@@ -32,10 +36,11 @@ public final class Backfill implements AutoCloseable {
     /**
      * @param isRecordCollection whether a collection has an uploaded record lexicon
      * @param backfillCollections the record lexicons uploaded with backfill on (targets of an "all collections" job)
+     * @param handoff where jobs in Tap mode send their repos; empty when the service fetches them itself
      */
     public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
             String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, String mode, dev.happyview.tap.TapHandoff tap) {
+            Supplier<List<String>> backfillCollections, Optional<RepoHandoff> handoff) {
         // Jobs are created and ended on the ordinary pool. The work of a job (discovered repos, their states, their
         // records) commits without waiting for each WAL flush: all of it is fetched again if a database crash loses
         // its last moments, the job's own commits flush it, and one fsync per repo state cost 27% of the ingest rate.
@@ -47,8 +52,9 @@ public final class Backfill implements AutoCloseable {
         var sink = new RecordSink(writer, work, 2, 1000, 16_000);
         var pds = new PdsClient(client);
         var ends = new ListingEnds(host -> reopen(repos, host));
-        var listRecords = new ListRecordsFetch(pds, sink, writer, ends);
-        var getRepo = new GetRepoFetch(pds, resolver, sink, writer);
+        Function<RepoWork, RepoWriteSession> sessions = repo -> new RepoWriteSession(sink, writer, repo);
+        var listRecords = new ListRecordsFetch(pds, sessions, ends);
+        var getRepo = new GetRepoFetch(pds, resolver, sessions);
         var planner = new FetchPlanner(pds, new HostQueues(repos), ends);
         var strategies = new FetchStrategies(Map.of(
                 "list-records", listRecords,
@@ -59,10 +65,11 @@ public final class Backfill implements AutoCloseable {
         }
         var repoTask = new RepoTask(repos, resolver, strategies, settings);
         var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
-        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, tap);
-        var service = new BackfillService(jobs, repos, engine, isRecordCollection, backfillCollections, strategies, mode);
+        var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, handoff);
+        var service = new BackfillService(jobs, repos, engine::signal, settings, isRecordCollection,
+                backfillCollections, strategies);
         engine.start();
-        return new Backfill(engine, sink, service, work);
+        return new Backfill(engine, repoTask, sink, service, work);
     }
 
     /** A host that ended a listing later than a short page: what was completed from it is fetched again. */
@@ -82,7 +89,7 @@ public final class Backfill implements AutoCloseable {
 
     /** Repos this process completed since it started (all jobs). */
     public long completedRepos() {
-        return engine.repoTask().completedRepos();
+        return repoTask.completedRepos();
     }
 
     public BackfillRoutes routes() {

@@ -1,13 +1,14 @@
 package dev.happyview.backfill;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * All jobs share one pool of repo slots, granted first come first served, so concurrent jobs split the machine
  * instead of multiplying its load; per-host politeness is shared too because every job uses the same HTTP client.
  */
-public final class BackfillEngine implements AutoCloseable {
+final class BackfillEngine implements AutoCloseable, JobRun.Roles {
     private static final Logger log = LoggerFactory.getLogger(BackfillEngine.class);
     private static final long POLL_MS = 1000;
 
@@ -26,35 +27,44 @@ public final class BackfillEngine implements AutoCloseable {
     private final Discovery discovery;
     private final RepoTask repoTask;
     private final BackfillSettings settings;
-    private final dev.happyview.tap.TapHandoff tap;
+    private final Optional<RepoHandoff> handoff;
     private final String owner;
-    private final Semaphore repoSlots;
-    private final Semaphore resolveSlots;
+    private final RepoClaimer.Pools pools;
+    private final Wakeup wakeup = new Wakeup();
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     /** Repos each job has in flight in this process: the only leases the lease keeper renews. */
-    private final Map<UUID, java.util.Set<String>> working = new ConcurrentHashMap<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final Map<UUID, Set<String>> working = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private Thread scheduler;
     private Thread leaseKeeper;
 
     BackfillEngine(JobStore jobs, RepoStore repos, Discovery discovery, RepoTask repoTask, BackfillSettings settings,
-            dev.happyview.tap.TapHandoff tap) {
-        this.tap = tap;
+            Optional<RepoHandoff> handoff) {
         this.jobs = jobs;
         this.repos = repos;
         this.discovery = discovery;
         this.repoTask = repoTask;
         this.settings = settings;
+        this.handoff = handoff;
         this.owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
-        this.repoSlots = new Semaphore(settings.repoConcurrency(), true);
-        this.resolveSlots = new Semaphore(settings.resolveConcurrency(), true);
+        this.pools = new RepoClaimer.Pools(new Semaphore(settings.resolveConcurrency(), true),
+                new Semaphore(settings.repoConcurrency(), true));
     }
 
     void start() {
         scheduler = Thread.ofPlatform().daemon().name("backfill-scheduler").start(this::schedule);
         leaseKeeper = Thread.ofPlatform().daemon().name("backfill-leases").start(this::keepLeases);
+    }
+
+    @Override
+    public RepoClaimer claimer(UUID jobId, BooleanSupplier stopFetching) {
+        var repoSet = working.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet());
+        return new RepoClaimer(jobId, owner, repos, repoTask, pools, repoSet, handoff, settings, wakeup, stopFetching);
+    }
+
+    @Override
+    public JobCoordinator coordinator(UUID jobId) {
+        return new JobCoordinator(jobId, owner, jobs, repos, discovery, settings, wakeup);
     }
 
     private void schedule() {
@@ -63,7 +73,7 @@ public final class BackfillEngine implements AutoCloseable {
                 for (UUID id : jobs.activeJobIds()) {
                     if (closing) break;
                     runs.computeIfAbsent(id, jobId -> {
-                        var run = new JobRun(jobId, this);
+                        var run = new JobRun(jobId, jobs, this, wakeup, this::runEnded);
                         Thread.ofVirtual().name("job-" + jobId).start(run);
                         return run;
                     });
@@ -71,7 +81,7 @@ public final class BackfillEngine implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("backfill scheduler: {}", e.toString());
             }
-            await(POLL_MS);
+            wakeup.await(POLL_MS);
         }
     }
 
@@ -81,7 +91,7 @@ public final class BackfillEngine implements AutoCloseable {
             try {
                 Thread.sleep(every);
                 for (var e : working.entrySet()) {
-                    repos.renewLeases(owner, e.getKey(), java.util.List.copyOf(e.getValue()), settings.repoLease());
+                    repos.renewLeases(owner, e.getKey(), List.copyOf(e.getValue()), settings.repoLease());
                 }
             } catch (InterruptedException e) {
                 return;
@@ -91,73 +101,13 @@ public final class BackfillEngine implements AutoCloseable {
         }
     }
 
-    /** The set of repos of a job this process is working on; tasks add themselves and remove themselves. */
-    java.util.Set<String> working(UUID jobId) {
-        return working.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet());
-    }
-
-    void runEnded(JobRun run) {
+    private void runEnded(JobRun run) {
         runs.remove(run.jobId(), run);
     }
 
     /** Wakes the scheduler and idle runs: new job, new repos discovered, a repo finished, a cancel. */
-    public void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    void await(long millis) {
-        lock.lock();
-        try {
-            changed.await(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Repo fetches in flight, across all jobs. */
-    Semaphore repoSlots() {
-        return repoSlots;
-    }
-
-    /** DID resolutions in flight, across all jobs: resolution runs ahead of fetching in its own pool. */
-    Semaphore resolveSlots() {
-        return resolveSlots;
-    }
-
-    JobStore jobs() {
-        return jobs;
-    }
-
-    RepoStore repos() {
-        return repos;
-    }
-
-    Discovery discovery() {
-        return discovery;
-    }
-
-    RepoTask repoTask() {
-        return repoTask;
-    }
-
-    BackfillSettings settings() {
-        return settings;
-    }
-
-    /** The Tap hand-off in Tap mode, else null. */
-    dev.happyview.tap.TapHandoff tap() {
-        return tap;
-    }
-
-    String owner() {
-        return owner;
+    void signal() {
+        wakeup.signal();
     }
 
     /** Stops taking work, lets in-flight repos reach a page boundary, and gives back leases. */
@@ -167,7 +117,7 @@ public final class BackfillEngine implements AutoCloseable {
         runs.values().forEach(JobRun::stop);
         signal();
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!runs.isEmpty() && System.currentTimeMillis() < deadline) await(50);
+        while (!runs.isEmpty() && System.currentTimeMillis() < deadline) wakeup.await(50);
         if (scheduler != null) scheduler.interrupt();
         if (leaseKeeper != null) leaseKeeper.interrupt();
     }

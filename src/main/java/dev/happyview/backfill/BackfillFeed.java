@@ -2,9 +2,9 @@ package dev.happyview.backfill;
 
 import dev.happyview.Json;
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.Routes;
 import dev.happyview.api.StreamTokens;
-import dev.happyview.auth.Permission;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 import java.util.Map;

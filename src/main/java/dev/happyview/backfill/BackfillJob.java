@@ -11,7 +11,7 @@ public record BackfillJob(
         String did,
         JobStatus status,
         JobStage stage,
-        String mode,
+        BackfillMode mode,
         String strategy,
         boolean prune,
         boolean refetch,

@@ -1,10 +1,10 @@
 package dev.happyview.backfill;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.QueryParams;
 import dev.happyview.api.RequestBodies;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import io.javalin.http.Context;
 import java.util.Map;
 import java.util.UUID;

@@ -3,35 +3,37 @@ package dev.happyview.backfill;
 import dev.happyview.api.ApiException;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.nio.charset.StandardCharsets;
 
 /** Creating, listing, inspecting and cancelling backfill jobs; the API handlers are thin wrappers of this. */
 public final class BackfillService {
     private final JobStore jobs;
     private final RepoStore repos;
-    private final BackfillEngine engine;
+    private final Runnable wakeEngine;
+    private final BackfillSettings settings;
     private final Predicate<String> isRecordCollection;
     private final Supplier<List<String>> backfillCollections;
     private final FetchStrategies strategies;
-    private final String mode;
 
-    BackfillService(JobStore jobs, RepoStore repos, BackfillEngine engine, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, FetchStrategies strategies, String mode) {
+    /** @param wakeEngine wakes the engine so a new or cancelled job is seen at once */
+    BackfillService(JobStore jobs, RepoStore repos, Runnable wakeEngine, BackfillSettings settings,
+            Predicate<String> isRecordCollection, Supplier<List<String>> backfillCollections, FetchStrategies strategies) {
         this.jobs = jobs;
         this.repos = repos;
-        this.engine = engine;
+        this.wakeEngine = wakeEngine;
+        this.settings = settings;
         this.isRecordCollection = isRecordCollection;
         this.backfillCollections = backfillCollections;
         this.strategies = strategies;
-        this.mode = mode;
     }
 
     /** A request to backfill; every field is optional. */
@@ -52,11 +54,11 @@ public final class BackfillService {
             throw ApiException.badRequest("field 'strategy' must be one of " + String.join(", ", strategies.names()));
         }
         List<String> collections = collection != null ? List.of(collection) : backfillCollections.get();
-        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, mode,
-                strategy == null ? engine.settings().defaultStrategy() : strategy,
+        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, settings.mode(),
+                strategy == null ? settings.defaultStrategy() : strategy,
                 Boolean.TRUE.equals(req.prune()), Boolean.TRUE.equals(req.refetch()));
         jobs.insert(job);
-        engine.signal();
+        wakeEngine.run();
         return get(job.id()).orElseThrow();
     }
 
@@ -116,17 +118,17 @@ public final class BackfillService {
             if (now == JobStatus.CANCELLING || now == JobStatus.CANCELLED) return new CancelResult(id, now);
             throw ApiException.badRequest("job is not running (status: " + now.wire() + ")");
         }
-        engine.signal();
+        wakeEngine.run();
         return new CancelResult(id, JobStatus.CANCELLING);
     }
 
     /** Repo counts by state across all jobs (metrics). */
-    public java.util.Map<String, Long> repoCountsByState() throws SQLException {
+    public Map<String, Long> repoCountsByState() throws SQLException {
         return repos.countsByState();
     }
 
     /** Job counts by status, for {@code /admin/stats}. */
-    public java.util.Map<String, Long> countsByStatus() throws SQLException {
+    public Map<String, Long> countsByStatus() throws SQLException {
         return jobs.countsByStatus();
     }
 

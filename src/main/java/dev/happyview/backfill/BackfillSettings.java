@@ -1,5 +1,7 @@
 package dev.happyview.backfill;
 
+import dev.happyview.config.Config;
+import dev.happyview.config.Setting;
 import java.time.Duration;
 
 /**
@@ -15,6 +17,7 @@ import java.time.Duration;
  * @param maxAttempts attempts per repo before a transient failure becomes {@code failed}
  * @param retryBase first retry delay for a repo; doubles per attempt up to {@code retryMax}
  * @param defaultStrategy fetch strategy for jobs that do not name one
+ * @param mode how new jobs get their records
  */
 public record BackfillSettings(
         int repoConcurrency,
@@ -26,35 +29,21 @@ public record BackfillSettings(
         int maxAttempts,
         Duration retryBase,
         Duration retryMax,
-        String defaultStrategy) {
+        String defaultStrategy,
+        BackfillMode mode) {
 
-    public static BackfillSettings from(dev.happyview.config.Config c) {
+    public static BackfillSettings from(Config c) {
         var d = defaults();
-        long lease = c.getLong(dev.happyview.config.Setting.BACKFILL_LEASE_SECONDS);
-        return new BackfillSettings(c.getInt(dev.happyview.config.Setting.BACKFILL_CONCURRENCY), d.resolveConcurrency(),
+        long lease = c.getLong(Setting.BACKFILL_LEASE_SECONDS);
+        return new BackfillSettings(c.getInt(Setting.BACKFILL_CONCURRENCY), d.resolveConcurrency(),
                 d.claimBatch(), Duration.ofSeconds(lease), Duration.ofSeconds(Math.max(3, lease / 3)),
-                d.progressInterval(), c.getInt(dev.happyview.config.Setting.BACKFILL_MAX_ATTEMPTS),
-                Duration.ofMillis(Math.round(c.getDouble(dev.happyview.config.Setting.BACKFILL_RETRY_SECONDS) * 1000)),
-                d.retryMax(), c.get(dev.happyview.config.Setting.BACKFILL_STRATEGY));
+                d.progressInterval(), c.getInt(Setting.BACKFILL_MAX_ATTEMPTS),
+                Duration.ofMillis(Math.round(c.getDouble(Setting.BACKFILL_RETRY_SECONDS) * 1000)),
+                d.retryMax(), c.get(Setting.BACKFILL_STRATEGY), BackfillMode.parse(c.get(Setting.BACKFILL_MODE)));
     }
 
     public static BackfillSettings defaults() {
         return new BackfillSettings(256, 64, 64, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(1),
-                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "auto");
-    }
-
-    public BackfillSettings withRetryBase(Duration base) {
-        return new BackfillSettings(repoConcurrency, resolveConcurrency, claimBatch, repoLease, coordinatorLease,
-                progressInterval, maxAttempts, base, retryMax, defaultStrategy);
-    }
-
-    public BackfillSettings withLeases(Duration repo, Duration coordinator) {
-        return new BackfillSettings(repoConcurrency, resolveConcurrency, claimBatch, repo, coordinator,
-                progressInterval, maxAttempts, retryBase, retryMax, defaultStrategy);
-    }
-
-    public BackfillSettings withRepoConcurrency(int n) {
-        return new BackfillSettings(n, resolveConcurrency, claimBatch, repoLease, coordinatorLease,
-                progressInterval, maxAttempts, retryBase, retryMax, defaultStrategy);
+                5, Duration.ofSeconds(5), Duration.ofMinutes(5), "auto", BackfillMode.DIRECT);
     }
 }

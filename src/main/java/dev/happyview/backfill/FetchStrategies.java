@@ -1,6 +1,7 @@
 package dev.happyview.backfill;
 
 import java.util.Map;
+import java.util.Set;
 
 /** The fetch strategies by name; a job names one or gets the default. */
 final class FetchStrategies {
@@ -16,7 +17,7 @@ final class FetchStrategies {
         return byName.containsKey(name);
     }
 
-    java.util.Set<String> names() {
+    Set<String> names() {
         return byName.keySet();
     }
 

@@ -11,19 +11,13 @@ import dev.happyview.protocol.repo.RepoVerificationException;
 import dev.happyview.protocol.repo.RepoVerifier;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.xrpc.PdsClient;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.records.RecordRow;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * {@code com.atproto.sync.getRepo}: the whole repo in one signed CAR. One request per repo, and every record is
@@ -31,19 +25,15 @@ import java.util.function.BooleanSupplier;
  * not verify). Verification is strict: the commit must name the DID asked for and the tree must be complete.
  */
 final class GetRepoFetch implements FetchStrategy {
-    private static final int ROWS_PER_PAGE = 500;
-
     private final PdsClient pds;
     private final DidResolver resolver;
-    private final RecordSink sink;
-    private final RecordWriter writer;
+    private final Function<RepoWork, RepoWriteSession> sessions;
     private final RepoVerifier verifier = new RepoVerifier();
 
-    GetRepoFetch(PdsClient pds, DidResolver resolver, RecordSink sink, RecordWriter writer) {
+    GetRepoFetch(PdsClient pds, DidResolver resolver, Function<RepoWork, RepoWriteSession> sessions) {
         this.pds = pds;
         this.resolver = resolver;
-        this.sink = sink;
-        this.writer = writer;
+        this.sessions = sessions;
     }
 
     @Override
@@ -56,23 +46,15 @@ final class GetRepoFetch implements FetchStrategy {
             throws RepoFetchException, CancelledException, InterruptedException {
         if (cancelled.getAsBoolean()) throw new CancelledException();
         Set<String> wanted = Set.copyOf(work.collections());
-        Map<String, Set<String>> seen = new HashMap<>();
-        var written = new ArrayList<CompletableFuture<Void>>();
-        var pending = new ArrayList<RecordRow>(ROWS_PER_PAGE);
-        int[] count = {0};
-        var refused = new ArrayList<String>();
+        var session = sessions.apply(work);
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
             verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
-                RecordRow row = toRow(work.did(), rec);
-                if (RecordRow.hasNul(row.recordJson())) {
-                    refused.add(row.uri());
-                    return;
+                try {
+                    session.add(toRow(work.did(), rec));
+                } catch (InterruptedException e) {
+                    throw new Abort(e);
                 }
-                pending.add(row);
-                if (work.prune()) seen.computeIfAbsent(rec.collection(), c -> new HashSet<>()).add(rec.rkey());
-                count[0]++;
-                if (pending.size() >= ROWS_PER_PAGE) flush(pending, written);
             });
         } catch (RepoVerificationException e) {
             throw RepoFetchException.permanent("repo failed verification (" + e.kind().name().toLowerCase() + "): "
@@ -88,28 +70,7 @@ final class GetRepoFetch implements FetchStrategy {
         } catch (Exception e) {
             throw Failures.classify("getRepo", e);
         }
-        flush(pending, written);
-        ListRecordsFetch.awaitWritten(written);
-        if (work.prune()) {
-            for (String collection : work.collections()) {
-                try {
-                    writer.deleteMissing(work.did(), collection, seen.getOrDefault(collection, Set.of()));
-                } catch (Exception e) {
-                    throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
-                }
-            }
-        }
-        return new Fetched(count[0], refused);
-    }
-
-    private void flush(List<RecordRow> pending, List<CompletableFuture<Void>> written) {
-        if (pending.isEmpty()) return;
-        try {
-            written.add(sink.submit(List.copyOf(pending)));
-        } catch (InterruptedException e) {
-            throw new Abort(e);
-        }
-        pending.clear();
+        return session.finish();
     }
 
     private AtprotoPublicKey signingKey(String did, boolean refresh) throws IOException {

@@ -21,7 +21,7 @@ final class JobStore {
         this.db = db;
     }
 
-    record NewJob(UUID id, String collection, String did, List<String> collections, String mode, String strategy,
+    record NewJob(UUID id, String collection, String did, List<String> collections, BackfillMode mode, String strategy,
             boolean prune, boolean refetch) {}
 
     void insert(NewJob job) throws SQLException {
@@ -33,7 +33,7 @@ final class JobStore {
             st.setString(2, job.collection());
             st.setString(3, job.did());
             st.setArray(4, c.createArrayOf("text", job.collections().toArray()));
-            st.setString(5, job.mode());
+            st.setString(5, job.mode().wire());
             st.setString(6, job.strategy());
             st.setBoolean(7, job.prune());
             st.setBoolean(8, job.refetch());
@@ -243,7 +243,7 @@ final class JobStore {
                 rs.getString("did"),
                 JobStatus.fromWire(rs.getString("status")),
                 JobStage.fromWire(rs.getString("stage")),
-                rs.getString("mode"),
+                BackfillMode.fromWire(rs.getString("mode")),
                 rs.getString("strategy"),
                 rs.getBoolean("prune"),
                 rs.getBoolean("refetch"),

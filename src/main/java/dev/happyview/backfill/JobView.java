@@ -14,7 +14,7 @@ public record JobView(
         String did,
         JobStatus status,
         JobStage stage,
-        String mode,
+        BackfillMode mode,
         String strategy,
         boolean prune,
         List<String> collections,

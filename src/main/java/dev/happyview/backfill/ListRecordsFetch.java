@@ -1,37 +1,29 @@
 package dev.happyview.backfill;
 
-import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.syntax.CidSyntax;
+import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.xrpc.PdsClient;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import dev.happyview.records.RecordRow;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
- * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another. Pages go to the sink
- * without waiting for the database; the repo counts as fetched only after every page is committed. The data is
- * unauthenticated, so each record must name the repo and collection that were asked for. A listing ends at an empty
- * page, a page without a new cursor, or — on a host that has shown it pages like the reference PDS — a page shorter
- * than the limit ({@link ListingEnds}).
+ * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another; each page is one page of
+ * the repo's {@link RepoWriteSession}. The data is unauthenticated, so each record must name the repo and collection
+ * that were asked for. A listing ends at an empty page, a page without a new cursor, or — on a host that has shown it
+ * pages like the reference PDS — a page shorter than the limit ({@link ListingEnds}).
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
 
     private final PdsClient pds;
-    private final RecordSink sink;
-    private final RecordWriter writer;
+    private final Function<RepoWork, RepoWriteSession> sessions;
     private final ListingEnds ends;
 
-    ListRecordsFetch(PdsClient pds, RecordSink sink, RecordWriter writer, ListingEnds ends) {
+    ListRecordsFetch(PdsClient pds, Function<RepoWork, RepoWriteSession> sessions, ListingEnds ends) {
         this.pds = pds;
-        this.sink = sink;
-        this.writer = writer;
+        this.sessions = sessions;
         this.ends = ends;
     }
 
@@ -43,17 +35,14 @@ final class ListRecordsFetch implements FetchStrategy {
     @Override
     public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        return fetchFrom(work, java.util.Map.of(), cancelled);
+        return fetchFrom(work, Map.of(), cancelled);
     }
 
     /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
-    Fetched fetchFrom(RepoWork work, java.util.Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
+    Fetched fetchFrom(RepoWork work, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        int count = 0;
-        var refused = new ArrayList<String>();
-        var written = new ArrayList<CompletableFuture<Void>>();
+        var session = sessions.apply(work);
         for (String collection : work.collections()) {
-            Set<String> seen = work.prune() ? new HashSet<>() : null;
             String cursor = null;
             boolean afterShortPage = false;
             while (true) {
@@ -66,18 +55,8 @@ final class ListRecordsFetch implements FetchStrategy {
                         throw Failures.classify("listRecords " + collection, e);
                     }
                 }
-                var rows = new ArrayList<RecordRow>(page.records().size());
-                for (PdsClient.ListedRecord r : page.records()) {
-                    RecordRow row = toRow(work.did(), collection, r);
-                    if (RecordRow.hasNul(row.recordJson())) {
-                        refused.add(row.uri());
-                        continue;
-                    }
-                    rows.add(row);
-                    if (seen != null) seen.add(row.rkey());
-                }
-                written.add(sink.submit(rows));
-                count += rows.size();
+                for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r));
+                session.endPage();
                 if (afterShortPage) ends.afterShortPage(work.pdsEndpoint(), page.records().isEmpty());
                 String next = page.cursor();
                 if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
@@ -86,17 +65,8 @@ final class ListRecordsFetch implements FetchStrategy {
                 else if (ends.endsAtShortPage(work.pdsEndpoint())) break;
                 cursor = next;
             }
-            if (seen != null) {
-                awaitWritten(written);
-                try {
-                    writer.deleteMissing(work.did(), collection, seen);
-                } catch (Exception e) {
-                    throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
-                }
-            }
         }
-        awaitWritten(written);
-        return new Fetched(count, refused);
+        return session.finish();
     }
 
     static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
@@ -115,14 +85,6 @@ final class ListRecordsFetch implements FetchStrategy {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
         return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson());
-    }
-
-    static void awaitWritten(List<CompletableFuture<Void>> written) throws RepoFetchException, InterruptedException {
-        try {
-            CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).get();
-        } catch (ExecutionException e) {
-            throw RepoFetchException.transientFailure("writing records failed: " + e.getCause().getMessage(), e.getCause());
-        }
     }
 
     private static String abbreviate(String s) {

@@ -1,8 +1,9 @@
 package dev.happyview.backfill;
 
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -104,7 +105,7 @@ final class RecordSink implements AutoCloseable {
         }
     }
 
-    private void upsert(List<RecordRow> rows) throws java.sql.SQLException {
+    private void upsert(List<RecordRow> rows) throws SQLException {
         try (var c = db.connection()) {
             writer.upsert(c, rows);
         }
@@ -112,7 +113,7 @@ final class RecordSink implements AutoCloseable {
 
     /** A statement rejected for its data (SQLSTATE class 22 or 23), as opposed to a lost or busy database. */
     private static boolean isDataError(Exception e) {
-        if (!(e instanceof java.sql.SQLException sql) || sql.getSQLState() == null) return false;
+        if (!(e instanceof SQLException sql) || sql.getSQLState() == null) return false;
         return sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23");
     }
 

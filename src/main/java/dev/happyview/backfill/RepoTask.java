@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ final class RepoTask {
     private final DidResolver resolver;
     private final FetchStrategies strategies;
     private final BackfillSettings settings;
-    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder completed = new LongAdder();
 
     RepoTask(RepoStore repos, DidResolver resolver, FetchStrategies strategies, BackfillSettings settings) {
         this.repos = repos;

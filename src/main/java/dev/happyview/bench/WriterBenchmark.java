@@ -1,8 +1,8 @@
 package dev.happyview.bench;
 
+import dev.happyview.records.RecordRow;
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.happyview.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.Json;
 import java.time.Instant;
@@ -27,7 +28,7 @@ record JobSnapshot(
     static JobSnapshot of(JsonNode json) {
         try {
             return Json.MAPPER.treeToValue(json, JobSnapshot.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new CliException("unexpected job JSON from the server: " + e.getOriginalMessage());
         }
     }

@@ -1,7 +1,7 @@
 package dev.happyview.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.happyview.auth.Permission;
+import dev.happyview.api.Permission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;

@@ -1,5 +1,6 @@
 package dev.happyview.dashboard;
 
+import dev.happyview.api.ErrorBody;
 import dev.happyview.api.Routes;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -25,7 +26,7 @@ public final class DashboardRoutes implements Routes.Module {
             String file = ctx.pathParam("file");
             String type = FILES.get(file);
             if (type == null) {
-                ctx.status(404).json(new dev.happyview.api.ErrorBody("NotFound", "no dashboard file " + file));
+                ctx.status(404).json(new ErrorBody("NotFound", "no dashboard file " + file));
                 return;
             }
             serve(ctx, "/dashboard/" + file, type);

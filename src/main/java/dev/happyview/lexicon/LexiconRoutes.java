@@ -1,9 +1,9 @@
 package dev.happyview.lexicon;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.RequestBodies;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import java.util.Map;
 
 /** {@code /admin/lexicons}: thin handlers over {@link LexiconService}. */

@@ -1,5 +1,6 @@
 package dev.happyview.lexicon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.Json;
 import dev.happyview.api.ApiException;
@@ -63,7 +64,7 @@ public final class LexiconService {
                 wasEligible = before.map(Lexicon::isBackfillEligible).orElse(false);
                 revision = store.upsert(c, id, Json.MAPPER.writeValueAsString(req.lexiconJson()), type, backfill, target);
                 c.commit();
-            } catch (SQLException | RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (SQLException | RuntimeException | JsonProcessingException e) {
                 c.rollback();
                 if (e instanceof SQLException s) throw s;
                 if (e instanceof RuntimeException r) throw r;

@@ -1,5 +1,6 @@
 package dev.happyview.lexicon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.happyview.Json;
 import dev.happyview.store.Database;
 import java.sql.Connection;
@@ -74,7 +75,7 @@ final class LexiconStore {
                     rs.getString("target_collection"), rs.getInt("revision"),
                     Json.MAPPER.readTree(rs.getString("lexicon_json")),
                     rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new SQLException("stored lexicon is not JSON", e);
         }
     }

@@ -14,9 +14,11 @@ import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
@@ -28,9 +30,9 @@ public final class Metrics implements Routes.Module, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer dbBatch;
     private final Set<String> hostMeters = ConcurrentHashMap.newKeySet();
-    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
     /** Micrometer holds function meters' state objects weakly; these suppliers must live as long as the registry. */
-    private final java.util.List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Object> keepAlive = new CopyOnWriteArrayList<>();
     private ClientStats clientStats;
 
     /** Binders that hold listeners or a JFR stream until closed (several services can live in one JVM, as in tests). */

@@ -1,7 +1,10 @@
 package dev.happyview.records;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.Json;
 import dev.happyview.store.Database;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -20,7 +23,7 @@ final class RecordQueries {
     }
 
     record IndexedRecord(String uri, String did, String collection, String rkey, String cid,
-            com.fasterxml.jackson.databind.JsonNode record, Instant indexedAt) {}
+            JsonNode record, Instant indexedAt) {}
 
     /** Records ordered by URI after {@code afterUri}; the (collection, uri) and (did, uri) indexes serve the filters. */
     List<IndexedRecord> page(String collection, String did, String afterUri, int limit) throws SQLException {
@@ -69,12 +72,12 @@ final class RecordQueries {
         }
     }
 
-    private static IndexedRecord read(java.sql.ResultSet rs) throws SQLException {
+    private static IndexedRecord read(ResultSet rs) throws SQLException {
         try {
             Timestamp ts = rs.getTimestamp(7);
             return new IndexedRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                     Json.MAPPER.readTree(rs.getString(6)), ts == null ? null : ts.toInstant());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new SQLException("stored record is not JSON", e);
         }
     }

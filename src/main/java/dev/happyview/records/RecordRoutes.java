@@ -1,34 +1,29 @@
 package dev.happyview.records;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Permission;
 import dev.happyview.api.QueryParams;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
-import dev.happyview.backfill.BackfillService;
 import dev.happyview.protocol.syntax.AtUri;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordWriter;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
- * {@code /admin/records} (browse with stable cursor paging, read one, delete) and {@code /admin/stats}. The cursor is
+ * {@code /admin/records} (browse with stable cursor paging, read one, delete). The cursor is
  * the last URI of a page, opaque to clients; URIs are unique and never reordered, so new rows cannot shift a page.
  */
 public final class RecordRoutes implements Routes.Module {
     private final RecordQueries queries;
     private final RecordWriter writer;
-    private final BackfillService backfill;
 
-    public RecordRoutes(Database db, RecordWriter writer, BackfillService backfill) {
+    public RecordRoutes(Database db, RecordWriter writer) {
         this.queries = new RecordQueries(db);
         this.writer = writer;
-        this.backfill = backfill;
     }
 
     record RecordPage(List<RecordQueries.IndexedRecord> records, String cursor) {}
@@ -53,14 +48,6 @@ public final class RecordRoutes implements Routes.Module {
             String uri = uri(ctx);
             if (writer.delete(List.of(uri)) == 0) throw ApiException.notFound("no record " + uri);
             ctx.status(204);
-        });
-        routes.get("/admin/stats", Permission.STATS_READ, (ctx, caller) -> {
-            Map<String, Long> byCollection = queries.countsByCollection();
-            Map<String, Long> jobs = backfill.countsByStatus();
-            ctx.json(Map.of(
-                    "records", Map.of("total", byCollection.values().stream().mapToLong(Long::longValue).sum(),
-                            "by_collection", byCollection),
-                    "backfill_jobs", jobs));
         });
     }
 

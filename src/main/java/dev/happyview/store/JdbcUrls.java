@@ -2,6 +2,7 @@ package dev.happyview.store;
 
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /** Turns the {@code DATABASE_URL} forms people use ({@code postgres://user:pass@host/db}) into JDBC URLs. */
@@ -32,7 +33,7 @@ public final class JdbcUrls {
 
     private static void appendParam(StringBuilder params, String name, String value) {
         if (!params.isEmpty()) params.append('&');
-        params.append(name).append('=').append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+        params.append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
     }
 
     private static String decode(String s) {

@@ -1,25 +1,13 @@
 package dev.happyview.tap;
 
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -27,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Indexes what Tap's {@code /channel} delivers. Frames are applied in batches (up to 1000 or 20 ms), split by DID
- * over two appliers that each write in one transaction through the shared {@link RecordWriter}, keeping arrival order per record (the last change of a URI in
- * a batch wins, which is what applying them one by one would leave); only after the commit is each event
- * acknowledged, so a crash can cause redelivery but never loss. Frames that cannot be used go to
- * {@code tap_dead_letters} in the same transaction and are acknowledged too, so one bad frame cannot block the stream.
+ * Indexes what Tap's {@code /channel} delivers. Frames from the {@link TapChannel} are gathered in batches (up to
+ * 1000 or 20 ms) and split by DID over two appliers, each committing a batch in one transaction
+ * ({@link TapBatchApplier}); only after the commit is each event acknowledged, so a crash can cause redelivery but
+ * never loss. Frames that cannot be used go to the dead letters in the same transaction and are acknowledged too, so
+ * one bad frame cannot block the stream.
  */
 public final class TapChannelConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TapChannelConsumer.class);
@@ -40,142 +28,42 @@ public final class TapChannelConsumer implements AutoCloseable {
     /** Transactions applied at once; two keep both cores and Postgres busy without reordering any DID's events. */
     private static final int APPLIERS = 2;
 
-    public enum State { CONNECTING, CONNECTED, DISCONNECTED, UNAUTHORIZED, STOPPED }
-
-    private final TapClient tap;
-    private final Database db;
-    private final RecordWriter writer;
-    private final Predicate<String> isRecordCollection;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final TapChannel channel;
+    private final TapBatchApplier applier;
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>(10_000);
-    private final BlockingQueue<Long> acks = new LinkedBlockingQueue<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
-    private volatile State state = State.DISCONNECTED;
     private volatile String lastError;
     private volatile Instant lastEventAt;
     private volatile double eventsPerSecond;
-    private volatile WebSocket socket;
-    private volatile java.util.concurrent.CompletableFuture<Void> socketClosed;
     private volatile boolean running;
-    private Thread connector;
     private Thread processor;
     private final List<BlockingQueue<Work>> applierQueues = new ArrayList<>();
     private final List<Thread> appliers = new ArrayList<>();
-    private Thread acker;
 
     public TapChannelConsumer(TapClient tap, Database db, RecordWriter writer, Predicate<String> isRecordCollection) {
-        this.tap = tap;
-        this.db = db;
-        this.writer = writer;
-        this.isRecordCollection = isRecordCollection;
+        this.channel = new TapChannel(tap, frames, error -> lastError = error);
+        this.applier = new TapBatchApplier(db, writer, isRecordCollection);
     }
 
     public void start() {
         running = true;
-        connector = Thread.ofPlatform().daemon().name("tap-connector").start(this::connectLoop);
+        channel.start();
         for (int i = 0; i < APPLIERS; i++) {
             var queue = new ArrayBlockingQueue<Work>(2);
             applierQueues.add(queue);
             appliers.add(Thread.ofPlatform().daemon().name("tap-applier-" + i).start(() -> applyLoop(queue)));
         }
         processor = Thread.ofPlatform().daemon().name("tap-processor").start(this::processLoop);
-        acker = Thread.ofPlatform().daemon().name("tap-acker").start(this::ackLoop);
     }
 
     /** What the stats endpoint shows. */
-    public record Status(State state, String lastError, long eventsApplied, double eventsPerSecond, Instant lastEventAt,
+    public record Status(ChannelState state, String lastError, long eventsApplied, double eventsPerSecond, Instant lastEventAt,
             long deadLetters) {}
 
     public Status status() {
-        return new Status(state, lastError, applied.get(), Math.round(eventsPerSecond * 10) / 10.0, lastEventAt,
-                deadLetters.get());
-    }
-
-    private void connectLoop() {
-        long backoff = 1000;
-        while (running) {
-            state = State.CONNECTING;
-            var closed = new java.util.concurrent.CompletableFuture<Void>();
-            socketClosed = closed;
-            try {
-                var builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-                if (tap.authorization() != null) builder.header("Authorization", tap.authorization());
-                socket = builder.buildAsync(channelUri(), new Listener(closed)).get(15, TimeUnit.SECONDS);
-                state = State.CONNECTED;
-                lastError = null;
-                backoff = 1000;
-                closed.get();
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                if (cause instanceof WebSocketHandshakeException h && h.getResponse().statusCode() == 401) {
-                    state = State.UNAUTHORIZED;
-                    lastError = "Tap rejected the admin password (TAP_ADMIN_PASSWORD)";
-                } else {
-                    lastError = "channel: " + cause;
-                }
-            }
-            socket = null;
-            if (!running) return;
-            if (state != State.UNAUTHORIZED) state = State.DISCONNECTED;
-            try {
-                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-            } catch (InterruptedException e) {
-                return;
-            }
-            backoff = Math.min(30_000, backoff * 2);
-        }
-    }
-
-    private URI channelUri() {
-        String base = tap.baseUrl();
-        if (base.startsWith("https://")) return URI.create("wss://" + base.substring(8) + "/channel");
-        if (base.startsWith("http://")) return URI.create("ws://" + base.substring(7) + "/channel");
-        return URI.create("ws://" + base + "/channel");
-    }
-
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-        private final java.util.concurrent.CompletableFuture<Void> closed;
-
-        Listener(java.util.concurrent.CompletableFuture<Void> closed) {
-            this.closed = closed;
-        }
-
-        @Override
-        public void onOpen(WebSocket ws) {
-            ws.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String frame = partial.toString();
-                partial.setLength(0);
-                try {
-                    frames.put(frame); // blocks when the writer falls behind: backpressure to Tap
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-            closed.complete(null);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            lastError = "channel: " + error;
-            closed.complete(null);
-        }
+        return new Status(channel.state(), lastError, applied.get(),
+                Math.round(eventsPerSecond * 10) / 10.0, lastEventAt, deadLetters.get());
     }
 
     /**
@@ -252,7 +140,13 @@ public final class TapChannelConsumer implements AutoCloseable {
             }
             if (work == Work.STOP) return;
             try {
-                apply(work.events(), work.frames());
+                var done = applier.apply(work.events(), work.frames());
+                deadLetters.addAndGet(done.deadLetters());
+                applied.addAndGet(done.events());
+                lastEventAt = Instant.now();
+                for (TapEvent e : work.events()) {
+                    if (e.id() >= 0) channel.acknowledge(e.id());
+                }
             } catch (Exception e) {
                 // Not committed: not acknowledged either, so Tap delivers these events again.
                 lastError = "applying events: " + e;
@@ -261,103 +155,20 @@ public final class TapChannelConsumer implements AutoCloseable {
         }
     }
 
-    private void apply(List<TapEvent> events, List<String> batch) throws SQLException {
-        Map<String, RecordRow> lastChange = new LinkedHashMap<>(); // uri → row, or null for a delete
-        var deads = new ArrayList<Object[]>();
-        for (int i = 0; i < events.size(); i++) {
-            switch (events.get(i)) {
-                case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) -> {
-                    lastChange.remove(r.uri()); // keep arrival order of the last change
-                    lastChange.put(r.uri(), r.recordJson() == null ? null
-                            : new RecordRow(r.uri(), r.did(), r.collection(), r.rkey(), r.cid(), r.recordJson()));
-                }
-                case TapEvent.Unparseable u -> deads.add(new Object[] {u.id() < 0 ? null : u.id(), u.reason(), batch.get(i)});
-                default -> { } // identity events and collections without a record lexicon: nothing to store
-            }
-        }
-        var upserts = new ArrayList<RecordRow>();
-        var deletes = new ArrayList<String>();
-        lastChange.forEach((uri, row) -> {
-            if (row == null) deletes.add(uri);
-            else upserts.add(row);
-        });
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                // Deletes first: a URI is in only one of the two lists, so the order between them does not matter.
-                if (!deletes.isEmpty()) writer.delete(c, deletes);
-                if (!upserts.isEmpty()) writer.upsert(c, upserts);
-                if (!deads.isEmpty()) insertDeadLetters(c, deads);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-        deadLetters.addAndGet(deads.size());
-        applied.addAndGet(events.size());
-        lastEventAt = Instant.now();
-        acknowledge(events);
-    }
-
-    private static void insertDeadLetters(Connection c, List<Object[]> deads) throws SQLException {
-        try (var st = c.prepareStatement("INSERT INTO tap_dead_letters (event_id, reason, frame) VALUES (?, ?, ?)")) {
-            for (Object[] d : deads) {
-                st.setObject(1, d[0]);
-                st.setString(2, (String) d[1]);
-                String frame = (String) d[2];
-                st.setString(3, (frame.length() > 65_536 ? frame.substring(0, 65_536) : frame).replace("\u0000", ""));
-                st.addBatch();
-            }
-            st.executeBatch();
-        }
-    }
-
-    /** Queues the acknowledgements of committed events; the ack thread sends them while the next batch is written. */
-    private void acknowledge(List<TapEvent> events) {
-        for (TapEvent e : events) {
-            if (e.id() >= 0) acks.add(e.id());
-        }
-    }
-
-    /** Sends acks one at a time (the JDK socket allows one outstanding send); a lost ack only means a redelivery. */
-    private void ackLoop() {
-        while (running || !acks.isEmpty()) {
-            try {
-                Long id = acks.poll(100, TimeUnit.MILLISECONDS);
-                if (id == null) continue;
-                WebSocket ws = socket;
-                if (ws == null) continue;
-                ws.sendText("{\"type\":\"ack\",\"id\":" + id + "}", true).get(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                lastError = "acknowledging: " + e;
-            }
-        }
-    }
-
     /** Drops the connection abruptly, as a crash would (tests); the consumer reconnects by itself. */
     public void dropConnection() {
-        WebSocket ws = socket;
-        if (ws != null) ws.abort();
-        var closed = socketClosed;
-        if (closed != null) closed.complete(null); // abort() tells the listener nothing
+        channel.dropConnection();
     }
 
     @Override
     public void close() {
         running = false;
-        state = State.STOPPED;
-        dropConnection();
-        if (connector != null) connector.interrupt();
-        if (acker != null) acker.interrupt();
+        channel.close();
         try {
             if (processor != null) processor.join(5000);
             for (Thread t : appliers) t.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        http.shutdownNow();
     }
 }

@@ -11,7 +11,7 @@ import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.protocol.syntax.RecordKey;
-import dev.happyview.store.RecordRow;
+import dev.happyview.records.RecordRow;
 import java.io.IOException;
 
 /** One frame of Tap's channel, parsed exactly as Tap sends it. */

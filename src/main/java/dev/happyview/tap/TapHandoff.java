@@ -1,5 +1,6 @@
 package dev.happyview.tap;
 
+import dev.happyview.backfill.RepoHandoff;
 import java.util.List;
 
 /**
@@ -7,8 +8,7 @@ import java.util.List;
  * re-runs are safe); with {@code refetch} they are removed first so Tap backfills them again. Transient failures are
  * retried three times with backoff (1, 2, 4 s); a rejected password is not retried.
  */
-public final class TapHandoff {
-    public static final int BATCH = TapClient.BATCH;
+public final class TapHandoff implements RepoHandoff {
     private static final int ATTEMPTS = 4;
 
     private final TapClient tap;
@@ -17,9 +17,19 @@ public final class TapHandoff {
         this.tap = tap;
     }
 
-    public void handOff(List<String> dids, boolean refetch) throws TapException, InterruptedException {
-        if (refetch) withRetries(() -> tap.removeRepos(dids));
-        withRetries(() -> tap.addRepos(dids));
+    @Override
+    public int batchSize() {
+        return TapClient.BATCH;
+    }
+
+    @Override
+    public void handOff(List<String> dids, boolean refetch) throws HandoffException, InterruptedException {
+        try {
+            if (refetch) withRetries(() -> tap.removeRepos(dids));
+            withRetries(() -> tap.addRepos(dids));
+        } catch (TapException e) {
+            throw new HandoffException("Tap hand-off failed: " + e.getMessage(), e);
+        }
     }
 
     private interface Call {

@@ -1,8 +1,8 @@
 package dev.happyview.tap;
 
 import dev.happyview.api.ErrorBody;
+import dev.happyview.api.Permission;
 import dev.happyview.api.Routes;
-import dev.happyview.auth.Permission;
 import java.util.LinkedHashMap;
 
 /** {@code GET /admin/tap/stats}: Tap's counters and the channel consumer's state; 502 when Tap cannot be asked. */

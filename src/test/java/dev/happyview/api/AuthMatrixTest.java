@@ -2,11 +2,10 @@ package dev.happyview.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.happyview.auth.Permission;
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,21 +32,16 @@ class AuthMatrixTest {
             new Route("DELETE", "/admin/records?uri=at://did:plc:a/a.b.c/x", Permission.RECORDS_DELETE, null),
             new Route("GET", "/admin/stats", Permission.STATS_READ, null));
 
+    @StartedApp
     static TestApp app;
     static String revoked;
 
     @BeforeAll
-    static void start() {
-        app = TestApp.start();
+    static void revokeAKey() {
         var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
                 "{\"name\":\"soon revoked\",\"permissions\":[\"stats:read\",\"records:read\",\"backfill:read\",\"lexicons:read\",\"api-keys:read\"]}").json();
         revoked = created.get("key").asText();
         assertThat(app.delete("/admin/api-keys/" + created.get("id").asText(), TestApp.ADMIN_KEY).status()).isEqualTo(204);
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
     }
 
     @Test

@@ -2,13 +2,13 @@ package dev.happyview.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,17 +31,8 @@ class HostileInputTest {
         "", " ", "%00", "..%2F..%2Fetc%2Fpasswd", "did:plc:", "at://", "a.b", "-1", "0", "99999999999999999999",
         "%FF%FE", "null", "true", "{", "\\u0000", "💥", "did:web:127.0.0.1", "com.example.feed.post",
         "00000000-0000-0000-0000-000000000000", "' OR 1=1 --", "x".repeat(300)};
+    @StartedApp
     static TestApp app;
-
-    @BeforeAll
-    static void start() {
-        app = TestApp.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
 
     @Test
     void tenThousandHostileRequestsProduceNoServerError() {
@@ -53,7 +44,7 @@ class HostileInputTest {
             String method = route.substring(0, route.indexOf(' '));
             String path = route.substring(route.indexOf(' ') + 1);
             while (path.contains("{x}")) {
-                path = path.replaceFirst("\\{x\\}", java.util.regex.Matcher.quoteReplacement(
+                path = path.replaceFirst("\\{x\\}", Matcher.quoteReplacement(
                         FRAGMENTS[random.nextInt(FRAGMENTS.length)].replace(" ", "%20").replace("{", "%7B")
                                 .replace("'", "%27").replace("\\", "%5C").replace("💥", "%F0%9F%92%A5")));
             }

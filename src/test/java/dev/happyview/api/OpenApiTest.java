@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.happyview.auth.Permission;
 import dev.happyview.config.Setting;
 import dev.happyview.testing.TestApp;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -140,7 +141,7 @@ class OpenApiTest {
 
     @Test
     void theMarkdownRenderingListsEveryRoute() throws Exception {
-        String md = java.nio.file.Files.readString(java.nio.file.Path.of("docs/api.md"));
+        String md = Files.readString(Path.of("docs/api.md"));
         for (var op : operations()) {
             assertThat(md).as(op.key()).contains("| " + op.method().toUpperCase() + " | `" + op.path() + "` |");
             assertThat(md).as(op.key()).contains("### " + op.method().toUpperCase() + " " + op.path());

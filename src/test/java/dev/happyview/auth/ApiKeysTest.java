@@ -2,23 +2,13 @@ package dev.happyview.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class ApiKeysTest {
+    @StartedApp
     static TestApp app;
-
-    @BeforeAll
-    static void start() {
-        app = TestApp.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
 
     @Test
     void healthChecksTheDatabase() {

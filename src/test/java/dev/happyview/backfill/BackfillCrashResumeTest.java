@@ -8,9 +8,11 @@ import dev.happyview.testing.ServiceProcess;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -63,7 +65,7 @@ class BackfillCrashResumeTest {
                 }
                 // Repos finished before the kill were not fetched again.
                 for (String did : completedBeforeKill) {
-                    String needle = "repo=" + java.net.URLEncoder.encode(did, java.nio.charset.StandardCharsets.UTF_8);
+                    String needle = "repo=" + URLEncoder.encode(did, StandardCharsets.UTF_8);
                     long after = net.pds.requests().stream()
                             .filter(r -> r.path().contains(needle) && r.atMillis() > killedAt).count();
                     assertThat(after).as(did).isZero();
@@ -109,7 +111,7 @@ class BackfillCrashResumeTest {
 
     /** The index equals the ground truth and the job's counters are exact: every repo processed, none failed. */
     static void assertExact(Connection c, String jobId, Map<String, String> truth, int repos, long records) throws Exception {
-        var rows = new java.util.HashMap<String, String>();
+        var rows = new HashMap<String, String>();
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT uri, cid FROM records")) {
             while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
         }

@@ -9,7 +9,11 @@ import dev.happyview.testing.TestApp;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BackfillEngineTest {
     static final String COLLECTION = "com.example.feed.post";
@@ -67,7 +71,7 @@ class BackfillEngineTest {
             var notes = new HashMap<String, String>();
             repo.forEach(r -> notes.put(r.get("did").asText(), r.path("last_error").asText(null)));
             assertThat(notes.get(did)).contains("1 record(s) not stored", nulUri);
-            assertThat(notes.values().stream().filter(java.util.Objects::nonNull)).hasSize(1);
+            assertThat(notes.values().stream().filter(Objects::nonNull)).hasSize(1);
         }
     }
 
@@ -128,7 +132,7 @@ class BackfillEngineTest {
                     .json().get("id").asText();
             assertThat(awaitEnd(app, id).get("status").asText()).isEqualTo("completed");
             assertThat(app.post("/admin/backfill/" + id + "/cancel", TestApp.ADMIN_KEY, null).status()).isEqualTo(400);
-            assertThat(app.post("/admin/backfill/" + java.util.UUID.randomUUID() + "/cancel", TestApp.ADMIN_KEY, null).status())
+            assertThat(app.post("/admin/backfill/" + UUID.randomUUID() + "/cancel", TestApp.ADMIN_KEY, null).status())
                     .isEqualTo(404);
         }
     }
@@ -205,8 +209,8 @@ class BackfillEngineTest {
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"discovering_repos", "resolving_pds", "fetching_records"})
+    @ParameterizedTest
+    @ValueSource(strings = {"discovering_repos", "resolving_pds", "fetching_records"})
     void aJobCancelledInAnyStageEndsCancelledInThatStage(String stage) throws Exception {
         try (var net = new MiniNetwork(COLLECTION, 2500, 2); var app = app(net)) {
             switch (stage) {

@@ -8,13 +8,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.Json;
 import dev.happyview.config.Setting;
+import dev.happyview.store.EmbeddedPostgresServer;
 import dev.happyview.testing.ScriptedServer;
 import dev.happyview.testing.ServiceProcess;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -97,14 +106,14 @@ class BackfillFaultsTest {
      */
     @Test
     void sigtermWithTheEmbeddedDatabaseDrainsWithoutAFailedWrite() throws Exception {
-        java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("happyview-sigterm");
+        Path dataDir = Files.createTempDirectory("happyview-sigterm");
         try (var net = new MiniNetwork(COLLECTION, 400, 60)) {
             net.pdsLatencyMillis = 30;
             Map<String, String> env = Map.of("DATA_DIR", dataDir.toString(), "ADMIN_API_KEY", TestApp.ADMIN_KEY,
                     "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
                     "BACKFILL_LEASE_SECONDS", "600", "BACKFILL_HOST_RATE", "1000");
             String jobId;
-            java.util.List<String> output;
+            List<String> output;
             long exitMillis;
             try (var first = ServiceProcess.start(env)) {
                 BackfillCrashResumeTest.send(first.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
@@ -127,15 +136,15 @@ class BackfillFaultsTest {
                 assertThat(done.get("total_records").asLong()).isEqualTo(net.groundTruth().size());
             }
         } finally {
-            dev.happyview.store.EmbeddedPostgresServer.deleteTree(dataDir);
+            EmbeddedPostgresServer.deleteTree(dataDir);
         }
     }
 
     private static JsonNode job(String baseUrl, String id) throws Exception {
-        try (var http = java.net.http.HttpClient.newHttpClient()) {
-            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/admin/backfill/" + id))
-                    .header("Authorization", "Bearer " + TestApp.ADMIN_KEY).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return dev.happyview.Json.MAPPER.readTree(resp.body());
+        try (var http = HttpClient.newHttpClient()) {
+            var resp = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/admin/backfill/" + id))
+                    .header("Authorization", "Bearer " + TestApp.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofString());
+            return Json.MAPPER.readTree(resp.body());
         }
     }
 }

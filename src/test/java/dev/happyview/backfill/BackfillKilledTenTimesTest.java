@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.happyview.testing.ServiceProcess;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
+import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
@@ -48,7 +49,7 @@ class BackfillKilledTenTimesTest {
         }
     }
 
-    static String stage(java.sql.Connection c, String jobId) throws Exception {
+    static String stage(Connection c, String jobId) throws Exception {
         try (var st = c.prepareStatement("SELECT stage, processed_repos FROM backfill_jobs WHERE id = ?::uuid")) {
             st.setString(1, jobId);
             try (var rs = st.executeQuery()) {

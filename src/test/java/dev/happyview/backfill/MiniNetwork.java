@@ -1,18 +1,22 @@
 package dev.happyview.backfill;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import dev.happyview.Json;
 import dev.happyview.protocol.repo.Cid;
 import dev.happyview.protocol.repo.DagCborEncoder;
 import dev.happyview.protocol.syntax.Tid;
 import dev.happyview.testing.ScriptedServer;
+import java.io.IOException;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A minimal relay + PLC + one PDS on 127.0.0.1 for engine tests that need a precise, tiny network. Records have real
@@ -37,7 +41,7 @@ final class MiniNetwork implements AutoCloseable {
     volatile int laterPagesCap;
     volatile int capLaterPagesFrom;
     /** (time of a 429, its announced reset) pairs, in epoch millis. */
-    final java.util.List<long[]> rateLimited = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<long[]> rateLimited = new CopyOnWriteArrayList<>();
     final ScriptedServer relay;
     final ScriptedServer plc;
     final ScriptedServer pds;
@@ -112,7 +116,7 @@ final class MiniNetwork implements AutoCloseable {
         });
     }
 
-    private boolean admit(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+    private boolean admit(HttpExchange ex) throws IOException {
         long now = System.currentTimeMillis();
         boolean ok;
         long resetSecs;
@@ -140,7 +144,7 @@ final class MiniNetwork implements AutoCloseable {
 
     /** listRecords requests the PDS received for one repo. */
     long pdsRequestsFor(String did) {
-        String needle = "repo=" + java.net.URLEncoder.encode(did, StandardCharsets.UTF_8);
+        String needle = "repo=" + URLEncoder.encode(did, StandardCharsets.UTF_8);
         return pds.requests().stream().filter(r -> r.path().contains(needle)).count();
     }
 

@@ -2,7 +2,7 @@ package dev.happyview.backfill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.happyview.store.RecordRow;
+import dev.happyview.records.RecordRow;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** Backfills against the simulated network: strategies agree, faults are recorded, healthy repos are indexed. */
@@ -38,11 +39,11 @@ class SimnetBackfillTest {
 
     /** Equality of two uri-keyed maps, reported as what is missing, extra or different (not a 10,000-entry dump). */
     static void assertSameIndex(Map<String, String> actual, Map<String, String> expected, String what) {
-        var missing = new java.util.TreeSet<>(expected.keySet());
+        var missing = new TreeSet<>(expected.keySet());
         missing.removeAll(actual.keySet());
-        var extra = new java.util.TreeSet<>(actual.keySet());
+        var extra = new TreeSet<>(actual.keySet());
         extra.removeAll(expected.keySet());
-        var differing = new java.util.TreeSet<String>();
+        var differing = new TreeSet<String>();
         expected.forEach((k, v) -> {
             if (actual.containsKey(k) && !actual.get(k).equals(v)) differing.add(k);
         });

@@ -2,30 +2,20 @@ package dev.happyview.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code happyview lexicon …}, {@code keys …} and the errors every admin command shares. */
 class CliAdminTest {
+    @StartedApp
     static TestApp app;
-
-    @BeforeAll
-    static void start() {
-        app = TestApp.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
 
     static CliRunner.Result cli(String... args) {
         return CliRunner.run(app.baseUrl(), TestApp.ADMIN_KEY, args);

@@ -9,6 +9,8 @@ import dev.happyview.testing.ScriptedServer;
 import dev.happyview.testing.TestApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,10 +89,10 @@ class CliBackfillTest {
     @Test
     void onATerminalProgressIsOneLineRedrawnInPlace(@TempDir Path dir) throws Exception {
         uploadWithoutBackfill(dir, POSTS);
-        var r = CliRunner.runWith(java.util.Map.of("HAPPYVIEW_URL", app.baseUrl(), "HAPPYVIEW_API_KEY", TestApp.ADMIN_KEY),
-                true, java.util.List.of("backfill", "--collection", POSTS, "--did", net.dids().getLast(), "--wait"));
+        var r = CliRunner.runWith(Map.of("HAPPYVIEW_URL", app.baseUrl(), "HAPPYVIEW_API_KEY", TestApp.ADMIN_KEY),
+                true, List.of("backfill", "--collection", POSTS, "--did", net.dids().getLast(), "--wait"));
         assertThat(r.exit()).as(r.toString()).isZero();
-        var lines = java.util.List.of(r.out().split("\n")); // not lines(): it would split at \r too
+        var lines = List.of(r.out().split("\n")); // not lines(): it would split at \r too
         // The id, the progress line (every redraw starts with \r, none ends a line until the job ended), the summary.
         assertThat(lines).hasSize(3);
         assertThat(lines.get(1)).startsWith("\r[").contains("\r[####################] 100%  completed  1/1 repos");

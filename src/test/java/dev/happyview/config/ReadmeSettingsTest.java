@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Keeps the README's settings table true: every setting the code reads is documented with its flag. */
@@ -18,8 +19,8 @@ class ReadmeSettingsTest {
 
     @Test
     void flagsOverrideEnvironmentWhichOverridesDefaults() {
-        var env = java.util.Map.of("PORT", "4000", "RELAY_URL", "http://relay.test");
-        var cfg = Config.load(env, java.util.Map.of(Setting.PORT, "5000"));
+        var env = Map.of("PORT", "4000", "RELAY_URL", "http://relay.test");
+        var cfg = Config.load(env, Map.of(Setting.PORT, "5000"));
         assertThat(cfg.getInt(Setting.PORT)).isEqualTo(5000);
         assertThat(cfg.get(Setting.RELAY_URL)).isEqualTo("http://relay.test");
         assertThat(cfg.get(Setting.PLC_URL)).isEqualTo("https://plc.directory");

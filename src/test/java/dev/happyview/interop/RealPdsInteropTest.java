@@ -10,10 +10,12 @@ import dev.happyview.config.Setting;
 import dev.happyview.testing.TestApp;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -240,7 +242,7 @@ class RealPdsInteropTest {
                 String query = exchange.getRequestURI().getRawQuery();
                 String collection = null;
                 for (String kv : query == null ? new String[0] : query.split("&")) {
-                    if (kv.startsWith("collection=")) collection = java.net.URLDecoder.decode(kv.substring(11), StandardCharsets.UTF_8);
+                    if (kv.startsWith("collection=")) collection = URLDecoder.decode(kv.substring(11), StandardCharsets.UTF_8);
                 }
                 var repos = Json.MAPPER.createArrayNode();
                 for (JsonNode r : get(pds + "/xrpc/com.atproto.sync.listRepos?limit=1000").get("repos")) {
@@ -282,7 +284,7 @@ class RealPdsInteropTest {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private static void readLines(java.io.InputStream in, CompletableFuture<String> firstJson) {
+    private static void readLines(InputStream in, CompletableFuture<String> firstJson) {
         try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 if (firstJson != null && l.startsWith("{")) firstJson.complete(l);

@@ -4,26 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.Json;
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class LexiconsTest {
     static final Path VECTORS = Path.of("src/test/resources/interop/lexicon");
+    @StartedApp
     static TestApp app;
-
-    @BeforeAll
-    static void start() {
-        app = TestApp.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
 
     static TestApp.Response upload(JsonNode lexicon, Boolean backfill) {
         var body = Json.MAPPER.createObjectNode();

@@ -3,25 +3,23 @@ package dev.happyview.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.happyview.store.RecordRow;
-import dev.happyview.store.RecordWriter;
+import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class RecordsApiTest {
+    @StartedApp
     static TestApp app;
     static final TreeSet<String> POSTS = new TreeSet<>();
     static final TreeSet<String> OF_DID = new TreeSet<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        app = TestApp.start();
+    static void indexRecords() throws Exception {
         var writer = new RecordWriter(app.app().database());
         var rows = new ArrayList<RecordRow>();
         for (int i = 0; i < 2500; i++) {
@@ -33,11 +31,6 @@ class RecordsApiTest {
             if (did.equals("did:plc:user3")) OF_DID.add(uri);
         }
         writer.upsert(rows);
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
     }
 
     static List<String> pageAll(String query, int limit, Runnable betweenPages) {

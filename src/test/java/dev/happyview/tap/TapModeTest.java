@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** Tap mode end to end: simulated network, simulated Tap, the real service and Postgres. */
@@ -45,7 +46,7 @@ class TapModeTest {
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
                     tap.outboxSize() == 0 && app.indexedRecords().equals(net.groundTruth(Set.of(POSTS), null).records()));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError("channel not drained: outbox %d, sent %d, redelivered %d, indexed %d of %d, consumer %s"
                     .formatted(tap.outboxSize(), tap.sentCount(), tap.redeliveredCount(), app.indexedRecords().size(),
                             net.groundTruth(Set.of(POSTS), null).size(), app.app().tapConsumer().status()), e);
@@ -143,7 +144,7 @@ class TapModeTest {
             assertThat(stats.status()).isEqualTo(502);
             assertThat(stats.json().get("message").asText()).contains("password");
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    app.app().tapConsumer().status().state() == TapChannelConsumer.State.UNAUTHORIZED);
+                    app.app().tapConsumer().status().state() == ChannelState.UNAUTHORIZED);
             assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexicon(true)).status()).isEqualTo(201);
             String id = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json().get(0).get("id").asText();
             await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -9,7 +9,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A running service on a fresh database and an ephemeral port, with a small HTTP client that speaks to it over real
@@ -49,12 +52,12 @@ public final class TestApp implements AutoCloseable {
     }
 
     /** uri → cid of everything in the records table. */
-    public java.util.Map<String, String> indexedRecords() {
-        var rows = new java.util.HashMap<String, String>();
+    public Map<String, String> indexedRecords() {
+        var rows = new HashMap<String, String>();
         try (var c = app.database().connection(); var st = c.createStatement();
                 var rs = st.executeQuery("SELECT uri, cid FROM records")) {
             while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         return rows;

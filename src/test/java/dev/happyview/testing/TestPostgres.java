@@ -1,7 +1,10 @@
 package dev.happyview.testing;
 
 import dev.happyview.store.EmbeddedPostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -47,12 +50,12 @@ public final class TestPostgres {
      * removed once their Postgres is gone (no postmaster.pid) and they are old enough not to be another JVM's.
      */
     private static void sweepStaleDirectories() {
-        var tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
-        long cutoff = System.currentTimeMillis() - java.time.Duration.ofMinutes(30).toMillis();
-        try (var dirs = java.nio.file.Files.newDirectoryStream(tmp, "happyview-{test-pg,outage-pg,sigterm}*")) {
+        var tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long cutoff = System.currentTimeMillis() - Duration.ofMinutes(30).toMillis();
+        try (var dirs = Files.newDirectoryStream(tmp, "happyview-{test-pg,outage-pg,sigterm}*")) {
             for (var dir : dirs) {
-                if (java.nio.file.Files.exists(dir.resolve("postmaster.pid"))) continue;
-                if (java.nio.file.Files.getLastModifiedTime(dir).toMillis() > cutoff) continue;
+                if (Files.exists(dir.resolve("postmaster.pid"))) continue;
+                if (Files.getLastModifiedTime(dir).toMillis() > cutoff) continue;
                 EmbeddedPostgresServer.deleteTree(dir);
             }
         } catch (Exception ignored) {

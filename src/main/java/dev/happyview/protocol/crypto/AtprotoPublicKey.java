@@ -1,10 +1,11 @@
 package dev.happyview.protocol.crypto;
 
-import dev.happyview.protocol.repo.Varint;
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.math.ec.ECPoint;
@@ -37,8 +38,8 @@ public sealed interface AtprotoPublicKey permits AtprotoPublicKey.K256, AtprotoP
         if (signature == null || signature.length != 64) {
             return false;
         }
-        BigInteger r = new BigInteger(1, java.util.Arrays.copyOfRange(signature, 0, 32));
-        BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(signature, 32, 64));
+        BigInteger r = new BigInteger(1, Arrays.copyOfRange(signature, 0, 32));
+        BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, 32, 64));
         if (s.compareTo(curve().halfOrder()) > 0) {
             return false;
         }

@@ -1,6 +1,7 @@
 package dev.happyview.protocol.crypto;
 
-import dev.happyview.protocol.repo.Varint;
+import dev.happyview.protocol.multiformats.Varint;
+import java.util.Arrays;
 import org.bouncycastle.math.ec.ECPoint;
 
 /** Parses atproto public keys from DID document verification methods and {@code did:key} strings. */
@@ -48,7 +49,7 @@ public final class PublicKeys {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad multicodec prefix in key: " + e.getMessage(), e);
         }
-        byte[] point = java.util.Arrays.copyOfRange(bytes, codec.length(), bytes.length);
+        byte[] point = Arrays.copyOfRange(bytes, codec.length(), bytes.length);
         for (Curve curve : Curve.values()) {
             if (curve.multicodec() == codec.value()) {
                 if (point.length != 33) {

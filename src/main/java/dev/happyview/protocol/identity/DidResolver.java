@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +37,7 @@ public final class DidResolver {
         this.successTtl = successTtl;
         this.failureTtl = failureTtl;
         this.maxEntries = maxEntries;
-        this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+        this.cache = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
                 return size() > DidResolver.this.maxEntries;
@@ -83,9 +84,9 @@ public final class DidResolver {
         try {
             JsonNode json;
             if (did.isPlc()) {
-                json = client.getJson(URI.create(plcUrl + "/" + did.value()), "plc", false);
+                json = client.getJson(URI.create(plcUrl + "/" + did.value()), false);
             } else if (did.isWeb()) {
-                json = client.getJson(didWebUrl(did), "did:web", true);
+                json = client.getJson(didWebUrl(did), true);
             } else {
                 throw XrpcException.permanent(0, "UnsupportedDidMethod", "unsupported DID method: " + did.method());
             }

@@ -1,11 +1,11 @@
 package dev.happyview.protocol.net;
 
-import dev.happyview.protocol.xrpc.XrpcException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Refuses endpoints named by untrusted documents (a DID document's PDS, a did:web host) that point into private
@@ -27,7 +27,7 @@ public final class OutboundGuard {
     private final boolean allowPrivate;
     private final Resolver resolver;
     /** host → when this guard last checked it; a check younger than 30 s is reused while its pin lives. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> checkedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> checkedAt = new ConcurrentHashMap<>();
 
     public OutboundGuard(boolean allowPrivate) {
         this(allowPrivate, PinnedAddresses::resolveFresh);
@@ -42,8 +42,8 @@ public final class OutboundGuard {
         return allowPrivate;
     }
 
-    /** Throws a permanent {@link XrpcException} when {@code endpoint} may not be contacted. */
-    public void check(URI endpoint) throws XrpcException {
+    /** Throws when {@code endpoint} may not be contacted now; {@link EndpointCheckException#refused()} when never. */
+    public void check(URI endpoint) throws EndpointCheckException {
         String scheme = endpoint.getScheme();
         String host = endpoint.getHost();
         if (host == null || scheme == null) throw refused(endpoint, "not an absolute http(s) URL");
@@ -60,14 +60,14 @@ public final class OutboundGuard {
         try {
             addresses = resolver.resolve(host);
         } catch (UnknownHostException e) {
-            throw XrpcException.transientFailure(0, null, "cannot resolve host " + host, e);
+            throw new EndpointCheckException(false, "cannot resolve host " + host, e);
         }
         for (InetAddress a : addresses) {
             if (isPrivate(a)) throw refused(endpoint, "host resolves to a non-public address " + a.getHostAddress());
         }
-        if (addresses.length == 0) throw XrpcException.transientFailure(0, null, "host " + host + " has no address", null);
+        if (addresses.length == 0) throw new EndpointCheckException(false, "host " + host + " has no address", null);
         if (!PinnedAddresses.pin(host, addresses)) { // the connect will use exactly these
-            throw XrpcException.transientFailure(0, null, "too many hosts pinned; not contacting " + host + " now", null);
+            throw new EndpointCheckException(false, "too many hosts pinned; not contacting " + host + " now", null);
         }
         if (checkedAt.size() > 100_000) checkedAt.clear(); // only costs fresh lookups
         checkedAt.put(host, System.nanoTime());
@@ -103,7 +103,7 @@ public final class OutboundGuard {
         return false;
     }
 
-    private static XrpcException refused(URI endpoint, String why) {
-        return XrpcException.permanent(0, "EndpointRefused", "refusing to contact " + endpoint + ": " + why);
+    private static EndpointCheckException refused(URI endpoint, String why) {
+        return new EndpointCheckException(true, "refusing to contact " + endpoint + ": " + why, null);
     }
 }

@@ -1,12 +1,14 @@
 package dev.happyview.protocol.repo;
 
+import java.util.Arrays;
+
 /** Lowercase RFC 4648 base32 without padding: the alphabet of the multibase prefix {@code b}. */
 public final class Base32 {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int[] VALUES = new int[128];
 
     static {
-        java.util.Arrays.fill(VALUES, -1);
+        Arrays.fill(VALUES, -1);
         for (int i = 0; i < ALPHABET.length; i++) {
             VALUES[ALPHABET[i]] = i;
         }

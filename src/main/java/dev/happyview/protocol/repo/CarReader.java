@@ -6,6 +6,7 @@ import static dev.happyview.protocol.repo.RepoVerificationException.Kind.MALFORM
 import static dev.happyview.protocol.repo.RepoVerificationException.Kind.TRUNCATED;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

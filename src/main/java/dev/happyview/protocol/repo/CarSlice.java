@@ -5,6 +5,7 @@ import static dev.happyview.protocol.repo.RepoVerificationException.Kind.LIMIT_E
 import static dev.happyview.protocol.repo.RepoVerificationException.Kind.MALFORMED_CAR;
 import static dev.happyview.protocol.repo.RepoVerificationException.Kind.TRUNCATED;
 
+import dev.happyview.protocol.multiformats.Varint;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package dev.happyview.protocol.repo;
 
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

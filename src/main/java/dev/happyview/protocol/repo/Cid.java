@@ -1,5 +1,6 @@
 package dev.happyview.protocol.repo;
 
+import dev.happyview.protocol.multiformats.Varint;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -111,10 +112,6 @@ public final class Cid {
 
     public int codec() {
         return codec;
-    }
-
-    public int hashCodeType() {
-        return hashCode;
     }
 
     public boolean isSha256() {

@@ -39,10 +39,6 @@ public final class DagCborReader {
         this.itemBudget = maxItems;
     }
 
-    public boolean atEnd() {
-        return pos >= limit;
-    }
-
     /** Fails unless the whole input has been consumed. */
     public void expectEnd() {
         if (pos != limit) {

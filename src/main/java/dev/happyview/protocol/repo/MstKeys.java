@@ -1,6 +1,7 @@
 package dev.happyview.protocol.repo;
 
 import java.security.MessageDigest;
+import java.util.Arrays;
 
 /** MST key arithmetic: heights (layers) and shared prefixes. */
 public final class MstKeys {
@@ -30,7 +31,7 @@ public final class MstKeys {
 
     /** Length of the common prefix of two keys, in bytes. */
     public static int commonPrefix(byte[] a, byte[] b) {
-        int mismatch = java.util.Arrays.mismatch(a, b);
+        int mismatch = Arrays.mismatch(a, b);
         return mismatch < 0 ? a.length : mismatch;
     }
 }

@@ -1,6 +1,7 @@
 package dev.happyview.protocol.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class PdsClient {
         byte[] body = client.queryBytes(pds, "com.atproto.repo.listRecords", params, true);
         try {
             return ListRecordsParser.parse(body);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw XrpcException.transientFailure(200, "InvalidResponse", "listRecords answer is not valid: " + e.getMessage(), e);
         }
     }

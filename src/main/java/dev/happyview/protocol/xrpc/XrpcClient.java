@@ -2,6 +2,7 @@ package dev.happyview.protocol.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.happyview.protocol.net.EndpointCheckException;
 import dev.happyview.protocol.net.OutboundGuard;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -104,17 +105,23 @@ public final class XrpcClient implements AutoCloseable {
         return host == null ? Optional.empty() : host.budget(endpoint);
     }
 
+    /** What a host may budget apart: the XRPC method, or "document" for anything else (a DID document). */
+    private static String endpointOf(URI url) {
+        String path = url.getRawPath();
+        return path != null && path.startsWith("/xrpc/") ? path.substring(6) : "document";
+    }
+
     /** An XRPC query: {@code GET {base}/xrpc/{nsid}?params}, JSON answer. */
     public JsonNode query(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
-        return getJson(xrpcUrl(base, nsid, params), nsid, untrustedHost);
+        return getJson(xrpcUrl(base, nsid, params), untrustedHost);
     }
 
     /** An XRPC query whose answer is streamed (a CAR, gzip-compressed in transit); the caller must close it. */
     public InputStream queryStream(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
         URI url = xrpcUrl(base, nsid, params);
-        var resp = send(url, nsid, untrustedHost, true);
+        var resp = send(url, untrustedHost, true);
         return resp.body;
     }
 
@@ -122,13 +129,13 @@ public final class XrpcClient implements AutoCloseable {
     public byte[] queryBytes(String base, String nsid, Map<String, String> params, boolean untrustedHost)
             throws XrpcException, InterruptedException {
         URI url = xrpcUrl(base, nsid, params);
-        var resp = send(url, nsid, untrustedHost, false);
+        var resp = send(url, untrustedHost, false);
         return readBody(url, resp);
     }
 
     /** A plain JSON document (a DID document). */
-    public JsonNode getJson(URI url, String endpointName, boolean untrustedHost) throws XrpcException, InterruptedException {
-        var resp = send(url, endpointName, untrustedHost, false);
+    public JsonNode getJson(URI url, boolean untrustedHost) throws XrpcException, InterruptedException {
+        var resp = send(url, untrustedHost, false);
         byte[] body = readBody(url, resp);
         try {
             JsonNode node = json.readTree(body);
@@ -153,10 +160,20 @@ public final class XrpcClient implements AutoCloseable {
 
     private record Opened(int status, InputStream body) {}
 
+    private void checkEndpoint(URI url) throws XrpcException {
+        try {
+            guard.check(url);
+        } catch (EndpointCheckException e) {
+            throw e.refused() ? XrpcException.permanent(0, "EndpointRefused", e.getMessage())
+                    : XrpcException.transientFailure(0, null, e.getMessage(), e.getCause());
+        }
+    }
+
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
-    private Opened send(URI url, String endpoint, boolean untrustedHost, boolean gzip)
+    private Opened send(URI url, boolean untrustedHost, boolean gzip)
             throws XrpcException, InterruptedException {
-        if (untrustedHost) guard.check(url); // refused hosts get no host policy at all
+        String endpoint = endpointOf(url);
+        if (untrustedHost) checkEndpoint(url); // refused hosts get no host policy at all
         String hostKey = url.getScheme() + "://" + url.getAuthority();
         // Hosts named by untrusted documents (PDSes, did:web) get the conservative default budget until they announce
         // their own; the operator's relay and PLC directory are limited only by concurrency and their 429s.
@@ -178,7 +195,7 @@ public final class XrpcClient implements AutoCloseable {
             try {
                 // Checked again right before each attempt (waits and retries can be long): the connect must follow a
                 // check closely, because the check pins the addresses the connect will use. Recent checks are reused.
-                if (untrustedHost) guard.check(url);
+                if (untrustedHost) checkEndpoint(url);
                 HttpGet request = request(url, gzip);
                 ClassicHttpResponse resp;
                 ResponseBody raw;
@@ -192,7 +209,7 @@ public final class XrpcClient implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     if (Thread.interrupted()) throw new InterruptedException("cancelled while waiting for " + url.getHost());
-                    stats.request(hostKey, endpoint, 0);
+                    stats.request(hostKey, 0);
                     failures = retryOrThrow(failures, e instanceof InterruptedIOException
                             ? XrpcException.transientFailure(0, "Timeout",
                                     url.getHost() + ": no response within " + settings.requestTimeout().toSeconds() + " s", e)
@@ -200,7 +217,7 @@ public final class XrpcClient implements AutoCloseable {
                     continue;
                 }
                 int status = resp.getCode();
-                stats.request(hostKey, endpoint, status);
+                stats.request(hostKey, status);
                 host.onResponse(endpoint, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.protocol.repo.InteropVectors;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.bouncycastle.util.BigIntegers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -73,7 +75,7 @@ class CryptoTest {
             byte[] data = ("message " + i).getBytes(StandardCharsets.UTF_8);
             byte[] sig = pair.sign(data);
             assertThat(sig).hasSize(64);
-            assertThat(new BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64))).isLessThanOrEqualTo(half);
+            assertThat(new BigInteger(1, Arrays.copyOfRange(sig, 32, 64))).isLessThanOrEqualTo(half);
             assertThat(pair.publicKey().verify(data, sig)).isTrue();
             assertThat(pair.publicKey().verify(("other " + i).getBytes(StandardCharsets.UTF_8), sig)).isFalse();
             assertThat(pair.publicKey().verify(data, highS(curve, sig))).isFalse();
@@ -139,15 +141,15 @@ class CryptoTest {
     }
 
     private static byte[] highS(Curve curve, byte[] sig) {
-        BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64));
+        BigInteger s = new BigInteger(1, Arrays.copyOfRange(sig, 32, 64));
         byte[] out = sig.clone();
-        byte[] high = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, curve.domain().getN().subtract(s));
+        byte[] high = BigIntegers.asUnsignedByteArray(32, curve.domain().getN().subtract(s));
         System.arraycopy(high, 0, out, 32, 32);
         return out;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

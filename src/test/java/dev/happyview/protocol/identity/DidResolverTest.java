@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.happyview.protocol.crypto.AtprotoKeyPair;
+import dev.happyview.protocol.crypto.Base58;
+import dev.happyview.protocol.crypto.Curve;
 import dev.happyview.protocol.crypto.PublicKeys;
 import dev.happyview.protocol.net.OutboundGuard;
 import dev.happyview.protocol.syntax.Did;
@@ -14,9 +17,11 @@ import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.protocol.xrpc.XrpcException;
 import dev.happyview.testing.ScriptedServer;
 import java.net.InetAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.junit.jupiter.api.Test;
 
 class DidResolverTest {
@@ -45,11 +50,11 @@ class DidResolverTest {
 
     @Test
     void readsTheLegacyFormServedByTheReferencePlc() throws Exception {
-        var pair = dev.happyview.protocol.crypto.AtprotoKeyPair.generate(dev.happyview.protocol.crypto.Curve.K256, new byte[] {1});
+        var pair = AtprotoKeyPair.generate(Curve.K256, new byte[] {1});
         // Legacy: relative ids, EcdsaSecp256k1VerificationKey2019, uncompressed point without multicodec.
-        byte[] uncompressed = org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256k1").getCurve()
+        byte[] uncompressed = CustomNamedCurves.getByName("secp256k1").getCurve()
                 .decodePoint(pair.publicKey().compressed()).getEncoded(false);
-        String legacy = "z" + dev.happyview.protocol.crypto.Base58.encode(uncompressed);
+        String legacy = "z" + Base58.encode(uncompressed);
         String doc = """
                 {"id":"%s","alsoKnownAs":["at://alice.test"],
                  "verificationMethod":[{"id":"#atproto","type":"EcdsaSecp256k1VerificationKey2019","controller":"%s","publicKeyMultibase":"%s"}],
@@ -130,11 +135,11 @@ class DidResolverTest {
             case "meta.example" -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("169.254.169.254")};
             default -> new InetAddress[] {InetAddress.getByName("93.184.216.34")};
         });
-        assertThatThrownBy(() -> guard.check(java.net.URI.create("https://evil.example"))).hasMessageContaining("10.0.0.1");
-        assertThatThrownBy(() -> guard.check(java.net.URI.create("https://meta.example"))).hasMessageContaining("169.254.169.254");
-        assertThatThrownBy(() -> guard.check(java.net.URI.create("http://public.example"))).hasMessageContaining("https");
-        guard.check(java.net.URI.create("https://public.example"));
-        new OutboundGuard(true).check(java.net.URI.create("http://127.0.0.1:2583"));
+        assertThatThrownBy(() -> guard.check(URI.create("https://evil.example"))).hasMessageContaining("10.0.0.1");
+        assertThatThrownBy(() -> guard.check(URI.create("https://meta.example"))).hasMessageContaining("169.254.169.254");
+        assertThatThrownBy(() -> guard.check(URI.create("http://public.example"))).hasMessageContaining("https");
+        guard.check(URI.create("https://public.example"));
+        new OutboundGuard(true).check(URI.create("http://127.0.0.1:2583"));
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.happyview.protocol.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.happyview.protocol.multiformats.Varint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CarTest {
@@ -38,7 +40,7 @@ class CarTest {
     @Test
     void blockStoreFindsEveryBlockAndNothingElse() throws IOException {
         Cid a = Cid.ofDagCbor(A);
-        byte[] car = CarWriter.toBytes(a, java.util.Map.of(a, A));
+        byte[] car = CarWriter.toBytes(a, Map.of(a, A));
         try (CarBlockStore store = CarBlockStore.read(new ByteArrayInputStream(car), CarBlockStore.Options.DEFAULT)) {
             assertThat(store.get(a)).isEqualTo(A);
             assertThat(store.contains(a)).isTrue();

@@ -3,6 +3,7 @@ package dev.happyview.protocol.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.Curve;
 import java.util.HexFormat;
@@ -28,7 +29,7 @@ class CommitTest {
         Commit commit = Commit.sign("did:plc:abc", DATA, "3jzfcijpj2z2a", DATA, KEY);
         byte[] block = commit.encode();
         assertThat(DagCborEncoder.encode(DagCborDecoder.decode(block))).isEqualTo(block);
-        var unsigned = (com.fasterxml.jackson.databind.node.ObjectNode) DagCborDecoder.decode(block);
+        var unsigned = (ObjectNode) DagCborDecoder.decode(block);
         unsigned.remove("sig");
         assertThat(DagCborEncoder.encode(unsigned)).isEqualTo(commit.unsignedBytes());
     }

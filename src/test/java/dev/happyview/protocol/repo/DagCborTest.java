@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.stream.Stream;
@@ -118,7 +119,7 @@ class DagCborTest {
     @Test
     void deepNestingHitsTheDepthLimit() {
         byte[] deep = new byte[10_000];
-        java.util.Arrays.fill(deep, (byte) 0x81);
+        Arrays.fill(deep, (byte) 0x81);
         deep[deep.length - 1] = 0;
         assertThatThrownBy(() -> DagCborDecoder.decode(deep))
                 .isInstanceOfSatisfying(DagCborException.class,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.Curve;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -77,7 +78,7 @@ class FuzzTest {
                 verified++;
             } catch (RepoVerificationException expected) {
                 // fine
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new AssertionError(e);
             }
         }

@@ -9,18 +9,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.AtprotoPublicKey;
 import dev.happyview.protocol.crypto.Curve;
+import dev.happyview.protocol.multiformats.Varint;
 import dev.happyview.protocol.repo.RepoVerificationException.Kind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.bouncycastle.util.BigIntegers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,7 +108,7 @@ class RepoVerifierTest {
         byte[] sig = REPO.commit().sig();
         BigInteger n = new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
         BigInteger highS = n.subtract(new BigInteger(1, Arrays.copyOfRange(sig, 32, 64)));
-        System.arraycopy(org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, highS), 0, sig, 32, 32);
+        System.arraycopy(BigIntegers.asUnsignedByteArray(32, highS), 0, sig, 32, 32);
         Commit c = REPO.commit();
         assertKind(withCommit(new Commit(c.did(), c.version(), c.data(), c.rev(), c.prev(), sig)), KEY.publicKey(), Kind.BAD_SIGNATURE);
     }
@@ -213,8 +219,8 @@ class RepoVerifierTest {
         return len.length() + (int) len.value();
     }
 
-    private static VerifiedRepo verify(byte[] car, AtprotoPublicKey key, java.util.function.Predicate<String> wanted,
-                                       java.util.function.Consumer<RepoRecord> consumer) throws IOException {
+    private static VerifiedRepo verify(byte[] car, AtprotoPublicKey key, Predicate<String> wanted,
+                                       Consumer<RepoRecord> consumer) throws IOException {
         return new RepoVerifier().verify(new ByteArrayInputStream(car), DID, key, wanted, consumer);
     }
 
@@ -234,7 +240,7 @@ class RepoVerifierTest {
             record.put("createdAt", "2024-01-01T00:00:00.000Z");
             record.put("count", i * 1_000_003L);
             record.putObject("subject").put("$link", Cid.ofDagCbor(new byte[] {(byte) i}).toString());
-            record.putObject("raw").put("$bytes", java.util.Base64.getEncoder().withoutPadding()
+            record.putObject("raw").put("$bytes", Base64.getEncoder().withoutPadding()
                     .encodeToString(new byte[] {(byte) i, 1, 2}));
             record.putArray("tags").add("a").add(i).addNull().add(true);
             // through text, as records arrive in practice (Jackson picks IntNode or LongNode by magnitude)
@@ -247,7 +253,7 @@ class RepoVerifierTest {
         try {
             return JSON.readTree(json);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.happyview.protocol.net.OutboundGuard;
 import dev.happyview.testing.ScriptedServer;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ class XrpcClientTest {
                         if (n == 1) {
                             if (form.equals("delta")) ex.getResponseHeaders().set("RateLimit-Reset", "1");
                             else ex.getResponseHeaders().set("Retry-After", DateTimeFormatter.RFC_1123_DATE_TIME
-                                    .format(ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(2)));
+                                    .format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2)));
                             json(ex, 429, "{}");
                             return;
                         }

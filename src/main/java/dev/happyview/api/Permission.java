@@ -1,5 +1,6 @@
-package dev.happyview.auth;
+package dev.happyview.api;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -17,7 +18,7 @@ public enum Permission {
     API_KEYS_READ("api-keys:read"),
     API_KEYS_DELETE("api-keys:delete");
 
-    @com.fasterxml.jackson.annotation.JsonValue
+    @JsonValue
     public final String wire;
 
     Permission(String wire) {

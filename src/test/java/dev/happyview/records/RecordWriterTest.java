@@ -1,7 +1,8 @@
-package dev.happyview.store;
+package dev.happyview.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.store.Database;
 import dev.happyview.testing.TestPostgres;
 import java.sql.Timestamp;
 import java.util.ArrayList;

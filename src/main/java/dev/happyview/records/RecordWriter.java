@@ -1,11 +1,15 @@
-package dev.happyview.store;
+package dev.happyview.records;
 
+import dev.happyview.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The one place records are written, for every ingest path (backfill, Tap channel). A batch is one statement with
@@ -22,15 +26,15 @@ public final class RecordWriter {
              WHERE records.cid IS DISTINCT FROM EXCLUDED.cid""";
 
     private final Database db;
-    private final java.util.concurrent.atomic.AtomicLong rowsWritten = new java.util.concurrent.atomic.AtomicLong();
-    private volatile java.util.function.Consumer<java.time.Duration> batchObserver = d -> {};
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private volatile Consumer<Duration> batchObserver = d -> {};
 
     public RecordWriter(Database db) {
         this.db = db;
     }
 
     /** Told how long each upsert batch took (metrics). */
-    public void observeBatches(java.util.function.Consumer<java.time.Duration> observer) {
+    public void observeBatches(Consumer<Duration> observer) {
         this.batchObserver = observer;
     }
 
@@ -79,7 +83,7 @@ public final class RecordWriter {
             st.setArray(6, c.createArrayOf("text", json));
             int changed = st.executeUpdate();
             rowsWritten.addAndGet(changed);
-            batchObserver.accept(java.time.Duration.ofNanos(System.nanoTime() - t0));
+            batchObserver.accept(Duration.ofNanos(System.nanoTime() - t0));
             return changed;
         }
     }

@@ -1,4 +1,4 @@
-package dev.happyview.protocol.repo;
+package dev.happyview.protocol.multiformats;
 
 import java.io.ByteArrayOutputStream;
 
