@@ -11,9 +11,11 @@ import dev.happyview.store.EmbeddedPostgresServer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
@@ -102,7 +104,8 @@ final class ScenarioRun {
                         pdsRequests.computeIfAbsent(host.getKey(), h -> new TreeMap<>()).put(e.getKey(), e.getValue().asLong());
                     }
                 }));
-                JsonNode bounds = net.info().path("lower_bound_ms");
+                JsonNode bounds = net.get(net.relayUrl() + "/lower-bound?collections="
+                        + URLEncoder.encode(String.join(",", s.targets()), StandardCharsets.UTF_8));
                 long bound = switch (strategy) {
                     case "list-records" -> bounds.path("list_records").asLong();
                     case "get-repo" -> bounds.path("get_repo").asLong();

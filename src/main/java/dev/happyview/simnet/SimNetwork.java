@@ -98,7 +98,7 @@ public final class SimNetwork implements AutoCloseable {
                 repoFaults.put(perm.get(at++), new Faults.RepoFault(f.kind(), f.param()));
             }
         }
-        RelayServer relayServer = new RelayServer(registry, oracle, i -> pds.get(i).url(), this::stats);
+        RelayServer relayServer = new RelayServer(registry, oracle, i -> pds.get(i).url(), this::stats, this::lowerBounds);
         PdsServer pdsServer = new PdsServer(registry, identity, renders);
         relay = host("relay", relayPort, relayServer::handle, false);
         plc = host("plc", 0, identity::plc, false);
@@ -233,6 +233,15 @@ public final class SimNetwork implements AutoCloseable {
         return lowerBound.bestMillis(oracle.collectionsOrDefault(collections));
     }
 
+    /** {@code list_records}, {@code get_repo} and {@code best} lower bounds in ms for some collections (null = all). */
+    public Map<String, Long> lowerBounds(Set<String> collections) {
+        Map<String, Long> lb = new LinkedHashMap<>();
+        lb.put("list_records", lowerBoundMillis(Strategy.LIST_RECORDS, collections));
+        lb.put("get_repo", lowerBoundMillis(Strategy.GET_REPO, collections));
+        lb.put("best", bestLowerBoundMillis(collections));
+        return lb;
+    }
+
     // ---------------------------------------------------------------- changes
 
     /** Called with every change, in order. */
@@ -287,11 +296,7 @@ public final class SimNetwork implements AutoCloseable {
         m.put("relay_url", relayUrl());
         m.put("plc_url", plcUrl());
         m.put("ground_truth_url", groundTruthUrl());
-        Map<String, Object> lb = new LinkedHashMap<>();
-        lb.put("list_records", lowerBoundMillis(Strategy.LIST_RECORDS, null));
-        lb.put("get_repo", lowerBoundMillis(Strategy.GET_REPO, null));
-        lb.put("best", bestLowerBoundMillis(null));
-        m.put("lower_bound_ms", lb);
+        m.put("lower_bound_ms", lowerBounds(null));
         m.put("repos", repoCount());
         m.put("records", totalRecords());
         m.put("pds_urls", pdsUrls());

@@ -25,6 +25,10 @@ class SimLowerBoundTest {
             // getRepo: chain = 3 × 10 = 30; host: Q = 2 → 30 + 1000 × floor(1/3) = 30
             assertThat(n.lowerBoundMillis(Strategy.GET_REPO, Set.of(C))).isEqualTo(30);
             assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(30);
+            JsonNode served = get(n.relayUrl() + "/lower-bound?collections=" + C).json();
+            assertThat(served.get("list_records").asLong()).isEqualTo(1030);
+            assertThat(served.get("get_repo").asLong()).isEqualTo(30);
+            assertThat(served.get("best").asLong()).isEqualTo(30);
         }
         try (SimNetwork n = SimNetwork.start(s.toBuilder().rateLimit(0, 300).build())) {
             assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(50);
