@@ -100,7 +100,12 @@ public final class XrpcClient implements AutoCloseable {
      * to, as far as this client knows it now; empty until that host has answered once.
      */
     public Optional<HostBudget> budget(String base, String endpoint) {
-        URI url = URI.create(base);
+        URI url;
+        try {
+            url = URI.create(base);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // not a URL this client could have sent anything to
+        }
         HostPolicy host = hosts.get(url.getScheme() + "://" + url.getAuthority());
         return host == null ? Optional.empty() : host.budget(endpoint);
     }
