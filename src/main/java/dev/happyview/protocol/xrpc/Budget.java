@@ -34,6 +34,11 @@ final class Budget {
         return key;
     }
 
+    /** Points per window as announced (0 before). */
+    long limit() {
+        return limit;
+    }
+
     /** 0 when a request may go now (its point is then reserved), else how many ms to wait before asking again. */
     long reserveOrWait(long now) {
         if (now < blockedUntilMillis) return blockedUntilMillis - now;

@@ -1,10 +1,10 @@
 package dev.happyview.protocol.xrpc;
 
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,10 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Politeness toward one host, shared by every caller in the process:
  * <ul>
  *   <li>at most {@code concurrency} requests in flight;</li>
- *   <li>each request is charged to one of the host's {@link Budget}s: the host's own budget, unless the host
- *       announced a different one for that endpoint (newer PDS versions keep {@code getRepo} in its own, larger
- *       budget: the {@code RateLimit-Policy} of its answers differs). A request waits for its budget before it takes a
- *       concurrency slot, so one endpoint waiting for its window never holds the slots another endpoint could use;</li>
+ *   <li>each request is charged to one of the host's {@link Budget}s. The host starts with one; an endpoint whose
+ *       answers announce a different {@code RateLimit-Policy} gets a budget of its own from then on (newer PDS versions
+ *       keep {@code getRepo} apart, with a larger budget). An endpoint not answered yet is charged to the most
+ *       constraining budget known. A request waits for its budget before it takes a connection, so one endpoint
+ *       waiting for its window never holds the connections another endpoint could use;</li>
  *   <li>after a 429, no request on that budget until the announced reset; a 429 that announces nothing blocks the
  *       whole host;</li>
  *   <li>slow start: until a host has answered once, one request at a time, and likewise for each endpoint until it
@@ -26,35 +27,62 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class HostPolicy {
     /** A reserved request: release it once, when its answer has been read. */
-    interface Permit {
-        void release();
+    final class Permit {
+        private final Budget budget;
+        private final String endpoint;
+        private boolean released;
+
+        private Permit(Budget budget, String endpoint) {
+            this.budget = budget;
+            this.endpoint = endpoint;
+        }
+
+        void release() {
+            lock.lock();
+            try {
+                if (released) return;
+                released = true;
+                free(budget, endpoint);
+            } finally {
+                lock.unlock();
+            }
+            inFlight.release();
+        }
     }
 
     private final Semaphore inFlight;
     private final ReentrantLock lock = new ReentrantLock();
     private final double defaultRate;
     private final int defaultBurst;
-    private final Budget main;
-    /** Endpoints the host charges to a budget other than {@link #main}. */
+    /** The host's budgets, the first one from the start; the others as endpoints announce them. */
+    private final List<Budget> budgets = new ArrayList<>();
+    /** Answered endpoints → the budget their last announcing answer was charged to. */
     private final Map<String, Budget> byEndpoint = new HashMap<>();
-    /** Budgets other than {@link #main}, by their announced policy. */
-    private final Map<String, Budget> byPolicy = new HashMap<>();
+    /** Requests in flight per endpoint that has not been answered yet. */
+    private final Map<String, Integer> unanswered = new HashMap<>();
     private long blockedUntilMillis;
     private boolean answered;
     private int sent;
-    /** Requests in flight per endpoint that has not been answered yet (absent once answered). */
-    private final Map<String, Integer> unansweredEndpoints = new HashMap<>();
-    private final Set<String> answeredEndpoints = new HashSet<>();
 
     HostPolicy(int concurrency, double defaultRate, int defaultBurst) {
         this.inFlight = new Semaphore(concurrency, true);
         this.defaultRate = defaultRate;
         this.defaultBurst = defaultBurst;
-        this.main = new Budget(defaultRate, defaultBurst);
+        budgets.add(new Budget(defaultRate, defaultBurst));
     }
 
     private Budget budgetOf(String endpoint) {
-        return byEndpoint.getOrDefault(endpoint, main);
+        Budget b = byEndpoint.get(endpoint);
+        return b != null ? b : mostConstraining();
+    }
+
+    /** The announced budget with the fewest points, or the host's first one while none announced. */
+    private Budget mostConstraining() {
+        Budget best = budgets.getFirst();
+        for (Budget b : budgets) {
+            if (b.key() != null && (best.key() == null || b.limit() < best.limit())) best = b;
+        }
+        return best;
     }
 
     /** Milliseconds until this host accepts requests to {@code endpoint} again after a 429, or 0. */
@@ -80,25 +108,22 @@ final class HostPolicy {
         try {
             inFlight.acquire();
         } catch (InterruptedException e) {
-            release(budget, endpoint);
+            lock.lock();
+            try {
+                free(budget, endpoint);
+            } finally {
+                lock.unlock();
+            }
             throw e;
         }
-        Budget reserved = budget;
-        return () -> {
-            release(reserved, endpoint);
-            inFlight.release();
-        };
+        return new Permit(budget, endpoint);
     }
 
-    private void release(Budget budget, String endpoint) {
-        lock.lock();
-        try {
-            sent--;
-            budget.release();
-            unansweredEndpoints.computeIfPresent(endpoint, (e, n) -> n - 1);
-        } finally {
-            lock.unlock();
-        }
+    /** Called with the lock held. */
+    private void free(Budget budget, String endpoint) {
+        sent--;
+        budget.release();
+        unanswered.computeIfPresent(endpoint, (e, n) -> n <= 1 ? null : n - 1);
     }
 
     /** The budget with a point reserved, or null with {@code wait[0]} set to the ms to wait. */
@@ -110,7 +135,8 @@ final class HostPolicy {
                 wait[0] = blockedUntilMillis - now;
                 return null;
             }
-            if ((!answered && sent > 0) || unansweredEndpoints.getOrDefault(endpoint, 0) > 0) {
+            boolean known = byEndpoint.containsKey(endpoint);
+            if ((!answered && sent > 0) || (!known && unanswered.containsKey(endpoint))) {
                 wait[0] = 10;
                 return null;
             }
@@ -121,7 +147,7 @@ final class HostPolicy {
                 return null;
             }
             sent++;
-            if (!answeredEndpoints.contains(endpoint)) unansweredEndpoints.merge(endpoint, 1, Integer::sum);
+            if (!known) unanswered.merge(endpoint, 1, Integer::sum);
             return budget;
         } finally {
             lock.unlock();
@@ -129,16 +155,18 @@ final class HostPolicy {
     }
 
     /** Learns from every response: which budget the endpoint is charged to, its state, and the block after a 429. */
-    void onResponse(String endpoint, int status, RateLimitHeaders h) {
+    void onResponse(Permit permit, int status, RateLimitHeaders h) {
         lock.lock();
         try {
             long now = System.currentTimeMillis();
             answered = true;
-            if (answeredEndpoints.add(endpoint)) unansweredEndpoints.remove(endpoint);
-            Budget budget = budgetOf(endpoint);
+            Budget budget = permit.budget;
             if (h.announced()) {
-                budget = chargedBudget(endpoint, policyKey(h));
+                budget = charged(permit.budget, policyKey(h));
                 budget.onAnnounced(h, policyKey(h));
+                byEndpoint.put(permit.endpoint, budget);
+            } else if (!byEndpoint.containsKey(permit.endpoint)) {
+                byEndpoint.put(permit.endpoint, budget);
             }
             if (status == 429) {
                 long until = Math.max(now + h.waitAfter429(now).toMillis(), now + 250); // a past reset still pauses
@@ -154,18 +182,17 @@ final class HostPolicy {
     }
 
     /**
-     * The budget an answer was charged to: the host's own until an endpoint announces a different policy than the
-     * one the host's own budget announced; then that endpoint has its own from now on.
+     * The budget an announcing answer was charged to: the one already known by that policy, else the one the request
+     * reserved on if that one has not announced a policy yet, else a new budget.
      */
-    private Budget chargedBudget(String endpoint, String key) {
-        Budget current = budgetOf(endpoint);
-        if (key == null || current.key() == null || current.key().equals(key)) return current;
-        if (main.key() != null && main.key().equals(key)) {
-            byEndpoint.remove(endpoint);
-            return main;
+    private Budget charged(Budget reserved, String key) {
+        if (key == null) return reserved;
+        for (Budget b : budgets) {
+            if (key.equals(b.key())) return b;
         }
-        Budget other = byPolicy.computeIfAbsent(key, k -> new Budget(defaultRate, defaultBurst));
-        byEndpoint.put(endpoint, other);
+        if (reserved.key() == null) return reserved;
+        Budget other = new Budget(defaultRate, defaultBurst);
+        budgets.add(other);
         return other;
     }
 

@@ -223,7 +223,7 @@ public final class XrpcClient implements AutoCloseable {
                 }
                 int status = resp.getCode();
                 stats.request(hostKey, status);
-                host.onResponse(endpoint, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
+                host.onResponse(permit, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);
                     handedOver = true;
