@@ -5,6 +5,7 @@ import dev.happyview.protocol.xrpc.PdsClient;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -31,19 +32,23 @@ final class FetchPlanner {
         void done();
     }
 
-    private static final long FIRST_ANSWER_WAIT_NANOS = 10_000_000_000L;
+    private static final long LEARNING_WAIT_NANOS = 10_000_000_000L;
 
     private final PdsClient pds;
     private final HostQueues queues;
     private final ListingEnds ends;
     private final Map<String, Planned> planned = new ConcurrentHashMap<>();
 
-    /** The repos in flight on a host, and their requests per budget, from their plans. */
+    /** The repos in flight on a host, and their requests per budget, from their plans; guarded by {@link #lock}. */
     private static final class Planned {
+        final ReentrantLock lock = new ReentrantLock();
         int repos;
+        int carProbes;
         double listing;
         double cars;
     }
+
+    private enum Way { LIST, CAR, WAIT }
 
     FetchPlanner(PdsClient pds, HostQueues queues, ListingEnds ends) {
         this.pds = pds;
@@ -52,25 +57,41 @@ final class FetchPlanner {
     }
 
     /**
-     * Plans the fetch of one repo of {@code collections} target collections from {@code pdsEndpoint}. Until the host
-     * has answered once nothing is known of its budgets: the first repo is planned blind, and the others wait (a few
-     * seconds at most) for that first answer, as the host's requests would anyway.
+     * Plans the fetch of one repo of {@code collections} target collections from {@code pdsEndpoint}. What is not
+     * known yet is learned from one repo while the host's others wait (a few seconds at most, as their requests would
+     * in the host's slow start anyway): the host's budgets from its first answer, and whether it keeps getRepo apart
+     * from its first getRepo answer.
      */
     Plan plan(String pdsEndpoint, int collections, BooleanSupplier cancelled) throws CancelledException, InterruptedException {
         Planned p = planned.computeIfAbsent(pdsEndpoint, h -> new Planned());
-        long deadline = System.nanoTime() + FIRST_ANSWER_WAIT_NANOS;
-        while (pds.listingBudget(pdsEndpoint).isEmpty() && inFlight(p) > 0 && System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + LEARNING_WAIT_NANOS;
+        double listCost = collections * (ends.trusted(pdsEndpoint) ? 1.0 : 2.0);
+        while (true) {
+            RepoStore.HostQueue queue = queues.of(pdsEndpoint, inFlight(p) + 1);
+            p.lock.lock();
+            Way way;
+            try {
+                way = choose(pdsEndpoint, queue, collections, listCost, p);
+                if (way == Way.WAIT && System.nanoTime() >= deadline) way = Way.CAR;
+                if (way != Way.WAIT) {
+                    boolean viaCar = way == Way.CAR;
+                    boolean probe = viaCar && !pds.carBudget(pdsEndpoint).map(HostBudget::learned).orElse(false);
+                    double cost = viaCar ? 1 : listCost;
+                    p.repos++;
+                    if (viaCar) p.cars += cost;
+                    else p.listing += cost;
+                    if (probe) p.carProbes++;
+                    return planOf(p, viaCar, cost, probe);
+                }
+            } finally {
+                p.lock.unlock();
+            }
             if (cancelled.getAsBoolean()) throw new CancelledException();
             Thread.sleep(10);
         }
-        double listCost = collections * (ends.trusted(pdsEndpoint) ? 1.0 : 2.0);
-        boolean viaCar = viaCar(pdsEndpoint, collections, listCost, p);
-        double cost = viaCar ? 1 : listCost;
-        synchronized (p) {
-            p.repos++;
-            if (viaCar) p.cars += cost;
-            else p.listing += cost;
-        }
+    }
+
+    private static Plan planOf(Planned p, boolean viaCar, double cost, boolean probe) {
         return new Plan() {
             private boolean ended;
 
@@ -81,41 +102,43 @@ final class FetchPlanner {
 
             @Override
             public void done() {
-                synchronized (p) {
+                p.lock.lock();
+                try {
                     if (ended) return;
                     ended = true;
                     p.repos--;
                     if (viaCar) p.cars -= cost;
                     else p.listing -= cost;
+                    if (probe) p.carProbes--;
+                } finally {
+                    p.lock.unlock();
                 }
             }
         };
     }
 
     private static int inFlight(Planned p) {
-        synchronized (p) {
+        p.lock.lock();
+        try {
             return p.repos;
+        } finally {
+            p.lock.unlock();
         }
     }
 
-    private boolean viaCar(String host, int collections, double listCost, Planned p) {
-        Optional<HostBudget> listing = pds.listingBudget(host);
-        if (listing.isEmpty() || listing.get().unlimited()) return false; // nothing known yet, or nothing to save
-        int plannedRepos;
-        double plannedListing;
-        double plannedCars;
-        synchronized (p) {
-            plannedRepos = p.repos;
-            plannedListing = p.listing;
-            plannedCars = p.cars;
-        }
-        RepoStore.HostQueue queue = queues.of(host, plannedRepos + 1);
-        double queueNeeds = Math.max(queue.collections(), plannedRepos + collections) * (listCost / collections);
-        if (listing.get().remaining() >= queueNeeds) return false; // plentiful: fewest bytes
-        HostBudget cars = pds.carBudget(host).orElse(listing.get());
-        if (cars.bucket() == null || cars.bucket().equals(listing.get().bucket())) return true; // one budget: 1 request
-        double ifListed = Math.max(listing.get().secondsToPay(plannedListing + listCost), cars.secondsToPay(plannedCars));
-        double ifCar = Math.max(listing.get().secondsToPay(plannedListing), cars.secondsToPay(plannedCars + 1));
-        return ifCar <= ifListed;
+    /** Called with {@code p.lock} held. */
+    private Way choose(String host, RepoStore.HostQueue queue, int collections, double listCost, Planned p) {
+        Optional<HostBudget> found = pds.listingBudget(host);
+        if (found.isEmpty()) return p.repos > 0 ? Way.WAIT : Way.LIST; // nothing known: one repo finds out
+        HostBudget listing = found.get();
+        if (listing.unlimited()) return Way.LIST;
+        double queueNeeds = Math.max(queue.collections(), p.repos + collections) * (listCost / collections);
+        if (listing.remaining() >= queueNeeds) return Way.LIST; // plentiful: fewest bytes
+        HostBudget cars = pds.carBudget(host).orElse(listing);
+        if (!cars.learned()) return p.carProbes > 0 ? Way.WAIT : Way.CAR; // one getRepo shows which budget it spends
+        if (cars.bucket() == null || cars.bucket().equals(listing.bucket())) return Way.CAR; // one budget: one request
+        double ifListed = Math.max(listing.secondsToPay(p.listing + listCost), cars.secondsToPay(p.cars));
+        double ifCar = Math.max(listing.secondsToPay(p.listing), cars.secondsToPay(p.cars + 1));
+        return ifCar <= ifListed ? Way.CAR : Way.LIST;
     }
 }

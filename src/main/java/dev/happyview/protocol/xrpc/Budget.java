@@ -2,9 +2,10 @@ package dev.happyview.protocol.xrpc;
 
 /**
  * One rate-limit budget of a host, as far as this client knows it. Until the host announces it
- * ({@code RateLimit-Remaining}/{@code -Reset}) it is a token bucket of the configured default rate; once announced it
- * is used freely while plenty remains, then paced so the remaining points last until the reset. Requests reserve a
- * point before they go; the host's answers correct the count. Not thread-safe: {@link HostPolicy} holds its lock
+ * ({@code RateLimit-Remaining}/{@code -Reset}) it is a token bucket of the configured default rate; once announced,
+ * its remaining points are spent as requests come and the next request waits for the reset: the host said what it
+ * allows until then, and spreading the last points across the window only made a budget-bound backfill finish up to
+ * a window later. Requests reserve a point before they go; the host's answers correct the count. Not thread-safe: {@link HostPolicy} holds its lock
  * around every call.
  */
 final class Budget {
@@ -17,7 +18,6 @@ final class Budget {
     private long limit;
     private long windowSeconds;
     private long resetAtMillis;
-    private long nextAllowedMillis;
     private long blockedUntilMillis;
     private double tokens;
     private long lastRefillNanos = System.nanoTime();
@@ -44,10 +44,13 @@ final class Budget {
         if (now < blockedUntilMillis) return blockedUntilMillis - now;
         if (announces) {
             // Past the announced reset our numbers are stale: one request at a time until the host answers anew.
-            if (now >= resetAtMillis && sent > 0) return 10;
-            if (now < nextAllowedMillis) return nextAllowedMillis - now;
-            nextAllowedMillis = now + paceMillis(now);
-            if (remaining > 0) remaining--;
+            if (now >= resetAtMillis) {
+                if (sent > 0) return 10;
+            } else if (remaining <= 0) {
+                return resetAtMillis - now;
+            } else {
+                remaining--;
+            }
             sent++;
             return 0;
         }
@@ -76,24 +79,18 @@ final class Budget {
         return Math.max(0, blockedUntilMillis - now);
     }
 
-    /** Spacing between requests so the remaining points last until the reset; none while plenty remains. */
-    private long paceMillis(long now) {
-        long untilReset = Math.max(0, resetAtMillis - now);
-        if (untilReset == 0) return 0;
-        long left = remaining;
-        long plenty = Math.max(10, limit / 10);
-        if (left > plenty) return 0;
-        if (left <= 1) return untilReset + 50;
-        return untilReset / (left - 1);
-    }
 
     /** Learns the announced state; {@code policyKey} identifies the budget the host charged. */
     void onAnnounced(RateLimitHeaders h, String policyKey) {
         if (key == null) key = policyKey;
         announces = true;
-        // The server's count does not yet include our other requests in flight.
-        remaining = Math.max(0, h.remaining().getAsLong() - Math.max(0, sent - 1));
-        resetAtMillis = h.resetEpochMillis().getAsLong();
+        // The server's count does not yet include our other requests in flight; and an answer overtaken by a later
+        // one must not give back points already spent.
+        long counted = Math.max(0, h.remaining().getAsLong() - Math.max(0, sent - 1));
+        long reset = h.resetEpochMillis().getAsLong();
+        if (reset < resetAtMillis) return; // an answer from a window that has ended since
+        remaining = reset == resetAtMillis ? Math.min(remaining, counted) : counted;
+        resetAtMillis = reset;
         limit = h.limit().orElse(Math.max(limit, remaining));
         if (h.policyWindowSeconds().isPresent()) windowSeconds = h.policyWindowSeconds().getAsLong();
     }
@@ -109,13 +106,13 @@ final class Budget {
         if (!announces) {
             if (Double.isInfinite(defaultRate)) return HostBudget.unlimited(key);
             refill();
-            return new HostBudget(key, false, (long) defaultBurst, (long) tokens, 0, defaultRate, sent);
+            return new HostBudget(key, false, (long) defaultBurst, (long) tokens, 0, defaultRate, sent, true);
         }
         long resetIn = Math.max(0, Math.max(resetAtMillis, blockedUntilMillis) - now);
         // Past the reset the window is new: a full budget, until the host says otherwise.
         long left = now >= resetAtMillis ? limit : remaining;
         double window = windowSeconds > 0 ? windowSeconds : Math.max(1.0, resetIn / 1000.0);
-        return new HostBudget(key, true, limit, left, resetIn, limit / window, sent);
+        return new HostBudget(key, true, limit, left, resetIn, limit / window, sent, true);
     }
 
     private void refill() {

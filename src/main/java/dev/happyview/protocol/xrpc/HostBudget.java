@@ -11,12 +11,18 @@ package dev.happyview.protocol.xrpc;
  * @param resetInMillis   until the announced window ends (0 when not announced)
  * @param refillPerSecond points regained per second over time (limit ÷ window)
  * @param reserved        requests reserved on it and not yet answered
+ * @param learned         the endpoint asked about has been answered on this host, so this is the budget the host
+ *                        charges it to; otherwise it is the most constraining one known, a guess
  */
 public record HostBudget(String bucket, boolean announced, long limit, long remaining, long resetInMillis,
-        double refillPerSecond, int reserved) {
+        double refillPerSecond, int reserved, boolean learned) {
 
     static HostBudget unlimited(String bucket) {
-        return new HostBudget(bucket, false, Long.MAX_VALUE, Long.MAX_VALUE, 0, Double.POSITIVE_INFINITY, 0);
+        return new HostBudget(bucket, false, Long.MAX_VALUE, Long.MAX_VALUE, 0, Double.POSITIVE_INFINITY, 0, true);
+    }
+
+    HostBudget learned(boolean known) {
+        return new HostBudget(bucket, announced, limit, remaining, resetInMillis, refillPerSecond, reserved, known);
     }
 
     public boolean unlimited() {

@@ -206,7 +206,8 @@ final class HostPolicy {
     Optional<HostBudget> budget(String endpoint) {
         lock.lock();
         try {
-            return answered ? Optional.of(budgetOf(endpoint).view(System.currentTimeMillis())) : Optional.empty();
+            if (!answered) return Optional.empty();
+            return Optional.of(budgetOf(endpoint).view(System.currentTimeMillis()).learned(byEndpoint.containsKey(endpoint)));
         } finally {
             lock.unlock();
         }

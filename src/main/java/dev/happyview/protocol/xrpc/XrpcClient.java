@@ -32,7 +32,7 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Outbound HTTP for XRPC and DID documents. Every call goes through its host's {@link HostPolicy} (concurrency,
- * pacing, 429 blocks), retries transient failures with exponential backoff and jitter, never follows redirects,
+ * budgets, 429 blocks), retries transient failures with exponential backoff and jitter, never follows redirects,
  * caps and times out bodies, and turns every failure into a classified {@link XrpcException}.
  *
  * <p>The transport is Apache HttpClient's classic (blocking) client on the caller's virtual thread: HTTP/1.1 with a
