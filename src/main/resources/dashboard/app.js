@@ -15,6 +15,7 @@ const state = {
   cancelling: new Set(),  // jobs whose cancel was asked from this page
   events: null,           // the EventSource of the jobs feed
   tapTimer: null,
+  tapMode: null,          // null until /admin/tap/stats answered once; false in direct mode
   recordsCursor: null,
   lexicons: [],
 };
@@ -106,6 +107,7 @@ function signOut(message) {
   if (state.events) state.events.close();
   state.events = null;
   clearInterval(state.tapTimer);
+  state.tapMode = null;
   $('app').hidden = true;
   $('sign-out').hidden = true;
   $('live').hidden = true;
@@ -123,11 +125,11 @@ function enterApp() {
   route();
 }
 
-// ---------- tabs and routing (#backfill, #backfill/<id>, #lexicons, #records, #tap) ----------
+// ---------- tabs and routing (#backfill, #backfill/<id>, #lexicons, #records) ----------
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'backfill').split('/');
-  const known = ['backfill', 'lexicons', 'records', 'tap'];
+  const known = ['backfill', 'lexicons', 'records'];
   const current = known.includes(tab) ? tab : 'backfill';
   for (const name of known) {
     const selected = name === current;
@@ -142,13 +144,14 @@ function route() {
   if (current === 'backfill') {
     renderJobs();
     if (state.openJob) loadJobDetail();
+    if (state.tapMode !== false) {
+      loadTap();
+      state.tapTimer = setInterval(loadTap, 2000);
+    }
   } else if (current === 'lexicons') {
     loadLexicons();
   } else if (current === 'records') {
     loadRecords(null);
-  } else if (current === 'tap') {
-    loadTap();
-    state.tapTimer = setInterval(loadTap, 2000);
   }
 }
 
@@ -227,6 +230,7 @@ function renderJobs() {
 
 function scope(job) {
   const what = job.collection || (job.collections && job.collections.length ? job.collections.join(', ') : 'all collections');
+  if (job.dids && job.dids.length > 1) return `${what} · ${fmt.format(job.dids.length)} accounts`;
   return job.did ? `${what} · ${job.did}` : what;
 }
 
@@ -335,14 +339,14 @@ async function loadLexicons() {
   }
   $('lexicons-body').replaceChildren(...state.lexicons.map((lx) => el('tr', {},
     el('td', { class: 'mono', text: lx.id }),
-    el('td', { text: lx.type }),
-    el('td', { text: lx.type === 'record' ? (lx.backfill ? 'on' : 'off') : '–' }),
+    el('td', { text: lx.lexicon_type }),
+    el('td', { text: lx.lexicon_type === 'record' ? (lx.backfill ? 'on' : 'off') : '–' }),
     el('td', { class: 'num', text: String(lx.revision) }),
     el('td', { text: when(lx.updated_at) }),
     el('td', {}, el('button', { type: 'button', class: 'danger small', text: 'Delete',
       'aria-label': `Delete lexicon ${lx.id}`, onclick: () => deleteLexicon(lx.id) })))));
   $('lexicons-empty').hidden = state.lexicons.length > 0;
-  const records = state.lexicons.filter((lx) => lx.type === 'record').map((lx) => lx.id);
+  const records = state.lexicons.filter((lx) => lx.lexicon_type === 'record').map((lx) => lx.id);
   fillSelect($('job-collection'), records, 'All record lexicons with backfill on');
   fillSelect($('records-collection'), records, 'All collections');
 }
@@ -413,12 +417,14 @@ async function loadRecords(cursor) {
   $('records-body').replaceChildren(...page.records.map((r) => el('tr', {},
     el('td', {}, el('button', { type: 'button', class: 'link mono', text: r.uri, onclick: () => showRecord(r) })),
     el('td', { class: 'mono', text: r.cid }),
+    el('td', { text: r.labels.map((l) => l.val).join(', ') || '–' }),
     el('td', { text: when(r.indexed_at) }))));
   $('records-empty').hidden = page.records.length > 0;
   $('records-next').disabled = !page.cursor;
   $('record-view').hidden = true;
   api('GET', '/admin/stats').then((stats) => {
-    const total = collection ? stats.records.by_collection[collection] || 0 : stats.records.total;
+    const entry = stats.collections.find((c) => c.collection === collection);
+    const total = collection ? (entry ? entry.count : 0) : stats.total_records;
     $('records-total').textContent = `${fmt.format(total)} records${collection ? ` in ${collection}` : ''} indexed.`;
   }).catch(() => { $('records-total').textContent = ''; });
 }
@@ -430,13 +436,13 @@ function showRecord(r) {
   $('record-json').focus();
 }
 
-// ---------- Tap ----------
+// ---------- Tap (Backfill page, Tap mode only) ----------
 
 async function loadTap() {
   try {
     const s = await api('GET', '/admin/tap/stats');
-    $('tap-off').hidden = true;
-    $('tap-cards').hidden = false;
+    state.tapMode = true;
+    $('tap-stats').hidden = false;
     showError('tap-error', null);
     $('tap-repos').textContent = fmt.format(s.repo_count);
     $('tap-records').textContent = fmt.format(s.record_count);
@@ -445,11 +451,12 @@ async function loadTap() {
     $('tap-rate').textContent = `${fmt.format(Math.round(s.events_per_second || 0))} events/s · ${fmt.format(s.events_applied)} applied`
       + (s.last_event_at ? ` · last ${when(s.last_event_at)}` : '');
   } catch (e) {
-    if (e.status === 404) {
-      $('tap-off').hidden = false;
-      $('tap-cards').hidden = true;
+    if (e.status === 404 || e.status === 403) { // direct mode (this service fetches repos itself), or no stats:read
+      state.tapMode = false;
+      $('tap-stats').hidden = true;
       clearInterval(state.tapTimer);
     } else {
+      $('tap-stats').hidden = false;
       showError('tap-error', e);
     }
   }

@@ -109,7 +109,7 @@ public final class App implements AutoCloseable {
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
                     feed, backfill.routes(), new DashboardRoutes(), new RecordRoutes(db, writer),
-                    new StatsRoutes(db, service::countsByStatus), metrics));
+                    new StatsRoutes(db, () -> registry.recordCollections(false), service::countsByStatus), metrics));
             http = HttpApi.start(config.get(Setting.HOST), config.getInt(Setting.PORT),
                     config.getLong(Setting.MAX_REQUEST_BYTES), keys, modules);
             closeables.add(http);

@@ -13,6 +13,7 @@ public enum Permission {
     BACKFILL_READ("backfill:read"),
     RECORDS_READ("records:read"),
     RECORDS_DELETE("records:delete"),
+    RECORDS_DELETE_COLLECTION("records:delete-collection"),
     STATS_READ("stats:read"),
     API_KEYS_CREATE("api-keys:create"),
     API_KEYS_READ("api-keys:read"),

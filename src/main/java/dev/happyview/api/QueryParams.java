@@ -6,16 +6,20 @@ import io.javalin.http.Context;
 public final class QueryParams {
     private QueryParams() {}
 
-    /** {@code limit}: absent → {@code dflt}; otherwise an integer from 1 to {@code max}, or a 400 naming it. */
+    /**
+     * {@code limit}: absent → {@code dflt}; above {@code max} → {@code max} (a client asking for more than a page holds
+     * gets a full page, as HappyView clamps); not a whole number of 1 or more → a 400 naming it.
+     */
     public static int limit(Context ctx, int dflt, int max) {
         String s = ctx.queryParam("limit");
         if (s == null || s.isBlank()) return dflt;
+        long n;
         try {
-            int n = Integer.parseInt(s.strip());
-            if (n < 1 || n > max) throw new NumberFormatException();
-            return n;
+            n = Long.parseLong(s.strip());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("parameter 'limit' must be an integer from 1 to " + max);
+            n = s.strip().matches("\\d+") ? Long.MAX_VALUE : 0;
         }
+        if (n < 1) throw ApiException.badRequest("parameter 'limit' must be a whole number from 1 (at most " + max + " are returned)");
+        return (int) Math.min(n, max);
     }
 }

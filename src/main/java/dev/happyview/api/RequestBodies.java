@@ -1,6 +1,7 @@
 package dev.happyview.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -23,6 +24,11 @@ public final class RequestBodies {
             throw ApiException.badRequest("field '" + path(e) + "' has the wrong type or value");
         } catch (MismatchedInputException e) {
             throw ApiException.badRequest("field '" + path(e) + "' has the wrong type");
+        } catch (JsonMappingException e) {
+            // A number out of range for its field, for one.
+            String field = path(e);
+            if (field.equals("(body)")) throw ApiException.badRequest("invalid request body: " + e.getOriginalMessage());
+            throw ApiException.badRequest("field '" + field + "' is out of range or malformed");
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("invalid request body: " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
@@ -44,7 +50,7 @@ public final class RequestBodies {
         return node;
     }
 
-    private static String path(MismatchedInputException e) {
+    private static String path(JsonMappingException e) {
         String p = e.getPath().stream()
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining("."));

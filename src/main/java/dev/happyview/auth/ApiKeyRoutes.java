@@ -4,7 +4,6 @@ import dev.happyview.api.ApiException;
 import dev.happyview.api.Permission;
 import dev.happyview.api.RequestBodies;
 import dev.happyview.api.Routes;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 
@@ -25,15 +24,7 @@ public final class ApiKeyRoutes implements Routes.Module {
             if (req.name() == null || req.name().isBlank()) throw ApiException.badRequest("field 'name' is required");
             if (req.name().length() > 200) throw ApiException.badRequest("field 'name' is longer than 200 characters");
             if (req.permissions() == null) throw ApiException.badRequest("field 'permissions' is required");
-            var perms = EnumSet.noneOf(Permission.class);
-            for (String p : req.permissions()) {
-                Permission perm = Permission.fromWire(p == null ? "" : p)
-                        .orElseThrow(() -> ApiException.badRequest("field 'permissions': unknown permission '" + p + "'"));
-                // A key can hand out only what its creator holds.
-                if (!caller.allows(perm)) throw ApiException.forbidden(perm.wire);
-                perms.add(perm);
-            }
-            var created = keys.create(req.name().strip(), perms);
+            var created = keys.create(caller, req.name().strip(), req.permissions());
             ctx.status(201).json(created);
         });
         routes.get("/admin/api-keys", Permission.API_KEYS_READ, (ctx, caller) -> ctx.json(keys.list()));
@@ -42,7 +33,7 @@ public final class ApiKeyRoutes implements Routes.Module {
             try {
                 id = UUID.fromString(ctx.pathParam("id"));
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("'id' is not a UUID");
+                throw ApiException.notFound("no API key " + ctx.pathParam("id"));
             }
             if (!keys.revoke(id)) throw ApiException.notFound("no API key " + id);
             ctx.status(204);

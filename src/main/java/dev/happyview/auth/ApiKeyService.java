@@ -1,16 +1,14 @@
 package dev.happyview.auth;
 
 import dev.happyview.api.ApiException;
+import dev.happyview.api.Caller;
 import dev.happyview.api.Authenticator;
-import dev.happyview.api.Permission;
 import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -29,9 +27,17 @@ public final class ApiKeyService implements Authenticator {
     }
 
     /** A new key; the raw secret is in the result and nowhere else. */
-    public record CreatedKey(UUID id, String name, String key, String keyPrefix, Set<Permission> permissions) {}
+    public record CreatedKey(UUID id, String name, String key, String keyPrefix, List<String> permissions) {}
 
-    public CreatedKey create(String name, Set<Permission> permissions) throws SQLException {
+    /**
+     * A key for {@code caller} to hand out: 400 for an unknown permission name, 403 for a permission the caller does
+     * not hold. The names are kept in the order given.
+     */
+    public CreatedKey create(Caller caller, String name, List<String> permissionNames) throws SQLException {
+        return create(name, PermissionNames.grantable(caller, permissionNames));
+    }
+
+    private CreatedKey create(String name, List<String> permissions) throws SQLException {
         String raw = ApiKeySecrets.generate();
         UUID id = UUID.randomUUID();
         store.insert(id, name, ApiKeySecrets.hash(raw), ApiKeySecrets.prefix(raw), permissions);
@@ -43,7 +49,7 @@ public final class ApiKeyService implements Authenticator {
      * one, a key is generated only when the table is empty. Returns the raw key when it was generated now.
      */
     public Optional<String> ensureBootstrapKey(String configuredKey) throws SQLException {
-        var all = EnumSet.allOf(Permission.class);
+        var all = PermissionNames.ownNames();
         if (!configuredKey.isEmpty()) {
             if (!ApiKeySecrets.isWellFormed(configuredKey)) {
                 throw new IllegalArgumentException("ADMIN_API_KEY must be hv_ followed by 32 lowercase hex characters");
@@ -65,8 +71,9 @@ public final class ApiKeyService implements Authenticator {
             throw ApiException.unauthorized("missing Authorization: Bearer <api key>");
         }
         String[] parts = authorizationHeader.trim().split("\\s+", 2);
-        if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
-            throw ApiException.unauthorized("Authorization must be 'Bearer <api key>'");
+        // HappyView's clients may send an API key under the DPoP scheme; it is the same key either way.
+        if (parts.length != 2 || !(parts[0].equalsIgnoreCase("Bearer") || parts[0].equalsIgnoreCase("DPoP"))) {
+            throw ApiException.unauthorized("Authorization must be 'Bearer <api key>' (or 'DPoP <api key>')");
         }
         String raw = parts[1].trim();
         if (!ApiKeySecrets.isWellFormed(raw)) throw ApiException.unauthorized("malformed API key");

@@ -1,6 +1,5 @@
 package dev.happyview.auth;
 
-import dev.happyview.api.Permission;
 import dev.happyview.store.Database;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -8,11 +7,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /** SQL for the {@code api_keys} table. */
@@ -23,7 +19,7 @@ final class ApiKeyStore {
         this.db = db;
     }
 
-    void insert(UUID id, String name, String hash, String prefix, Set<Permission> permissions) throws SQLException {
+    void insert(UUID id, String name, String hash, String prefix, List<String> permissions) throws SQLException {
         try (var c = db.connection();
                 var st = c.prepareStatement(
                         "INSERT INTO api_keys (id, name, key_hash, key_prefix, permissions) VALUES (?, ?, ?, ?, ?)")) {
@@ -31,7 +27,7 @@ final class ApiKeyStore {
             st.setString(2, name);
             st.setString(3, hash);
             st.setString(4, prefix);
-            st.setArray(5, c.createArrayOf("text", permissions.stream().map(p -> p.wire).toArray()));
+            st.setArray(5, c.createArrayOf("text", permissions.toArray()));
             st.executeUpdate();
         }
     }
@@ -99,13 +95,11 @@ final class ApiKeyStore {
 
     private static ApiKey read(ResultSet rs) throws SQLException {
         Array arr = rs.getArray("permissions");
-        var perms = EnumSet.noneOf(Permission.class);
-        Arrays.stream((String[]) arr.getArray()).map(Permission::fromWire).flatMap(Optional::stream).forEach(perms::add);
         return new ApiKey(
                 rs.getObject("id", UUID.class),
                 rs.getString("name"),
                 rs.getString("key_prefix"),
-                perms,
+                List.of((String[]) arr.getArray()),
                 instant(rs.getTimestamp("created_at")),
                 instant(rs.getTimestamp("last_used_at")),
                 instant(rs.getTimestamp("revoked_at")));

@@ -4,11 +4,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A backfill job row. {@code collections} are the target collections fixed when the job was created. */
+/**
+ * A backfill job row. {@code collections} are the target collections fixed when the job was created; {@code dids} the
+ * accounts it names (empty: discover repos via the relay), {@code did} the one account when it names exactly one.
+ */
 public record BackfillJob(
         UUID id,
         String collection,
         String did,
+        List<String> dids,
         JobStatus status,
         JobStage stage,
         BackfillMode mode,

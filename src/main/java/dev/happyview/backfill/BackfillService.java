@@ -6,7 +6,9 @@ import dev.happyview.protocol.syntax.Nsid;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,26 +38,29 @@ public final class BackfillService {
         this.strategies = strategies;
     }
 
-    /** A request to backfill; every field is optional. */
-    public record CreateRequest(String collection, String did, Boolean prune, Boolean refetch, String strategy) {}
+    /** The most accounts one job may name, as in HappyView. */
+    static final int MAX_DIDS = 500;
+
+    /** A request to backfill; every field is optional. {@code did} and {@code dids} name accounts (HappyView's fields). */
+    public record CreateRequest(String collection, String did, Boolean prune, Boolean refetch, String strategy,
+            List<String> dids) {}
 
     public JobView create(CreateRequest req) throws SQLException {
         String collection = blankToNull(req.collection());
-        String did = blankToNull(req.did());
+        List<String> dids = accounts(req);
         if (collection != null) {
             if (!Nsid.isValid(collection)) throw ApiException.badRequest("field 'collection' is not a valid NSID");
             if (!isRecordCollection.test(collection)) {
                 throw ApiException.badRequest("field 'collection': no record lexicon uploaded for " + collection);
             }
         }
-        if (did != null && !Did.isValid(did)) throw ApiException.badRequest("field 'did' is not a valid DID");
         String strategy = req.strategy() == null ? null : req.strategy().strip();
         if (strategy != null && !strategies.knows(strategy)) {
             throw ApiException.badRequest("field 'strategy' must be one of " + String.join(", ", strategies.names()));
         }
         List<String> collections = collection != null ? List.of(collection) : backfillCollections.get();
-        var job = new JobStore.NewJob(UUID.randomUUID(), collection, did, collections, settings.mode(),
-                strategy == null ? settings.defaultStrategy() : strategy,
+        var job = new JobStore.NewJob(UUID.randomUUID(), collection, dids.size() == 1 ? dids.getFirst() : null, dids,
+                collections, settings.mode(), strategy == null ? settings.defaultStrategy() : strategy,
                 Boolean.TRUE.equals(req.prune()), Boolean.TRUE.equals(req.refetch()));
         jobs.insert(job);
         wakeEngine.run();
@@ -64,7 +69,33 @@ public final class BackfillService {
 
     /** Starts a job for a collection that just became eligible (lexicon upload with backfill on). */
     public JobView createForLexicon(String collection) throws SQLException {
-        return create(new CreateRequest(collection, null, null, null, null));
+        return create(new CreateRequest(collection, null, null, null, null, null));
+    }
+
+    /** {@code did} and {@code dids} together, in order, without repeats; a 400 lists every entry that is not a DID. */
+    private static List<String> accounts(CreateRequest req) {
+        var all = new LinkedHashSet<String>();
+        String did = blankToNull(req.did());
+        if (did != null) {
+            if (!Did.isValid(did)) throw ApiException.badRequest("field 'did' is not a valid DID");
+            all.add(did);
+        }
+        if (req.dids() != null) {
+            var invalid = new ArrayList<String>();
+            for (String d : req.dids()) {
+                String s = d == null ? "" : d.strip();
+                if (Did.isValid(s)) all.add(s);
+                else invalid.add(d == null ? "null" : "'" + d + "'");
+            }
+            if (!invalid.isEmpty()) {
+                throw ApiException.badRequest("field 'dids': not a DID (handles are not resolved here): "
+                        + String.join(", ", invalid));
+            }
+        }
+        if (all.size() > MAX_DIDS) {
+            throw ApiException.badRequest("field 'dids': at most " + MAX_DIDS + " accounts per job, got " + all.size());
+        }
+        return List.copyOf(all);
     }
 
     public record JobPage(List<JobView> jobs, String cursor) {}

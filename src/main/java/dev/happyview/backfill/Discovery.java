@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds a job's repos: one DID when the job names one, otherwise every repo the relay lists for each target
+ * Finds a job's repos: the accounts the job names, if any, otherwise every repo the relay lists for each target
  * collection. Each page's DIDs and the cursor after it are saved in one transaction, so a resumed job continues
  * from its last saved page and a page is never half-recorded.
  */
@@ -38,8 +38,8 @@ final class Discovery {
      */
     void run(BackfillJob job, BooleanSupplier keepGoing, Runnable found) throws Exception {
         List<String> collections = job.collections();
-        if (job.did() != null) {
-            savePage(job, List.of(job.did()), collections, collections.size(), null, true);
+        if (!job.dids().isEmpty()) {
+            savePage(job, job.dids(), collections, collections.size(), null, true);
             found.run();
             return;
         }

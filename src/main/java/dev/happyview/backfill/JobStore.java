@@ -21,14 +21,15 @@ final class JobStore {
         this.db = db;
     }
 
-    record NewJob(UUID id, String collection, String did, List<String> collections, BackfillMode mode, String strategy,
-            boolean prune, boolean refetch) {}
+    record NewJob(UUID id, String collection, String did, List<String> dids, List<String> collections,
+            BackfillMode mode, String strategy, boolean prune, boolean refetch) {}
 
     void insert(NewJob job) throws SQLException {
         try (var c = db.connection();
                 var st = c.prepareStatement("""
-                        INSERT INTO backfill_jobs (id, collection, did, collections, mode, strategy, prune, refetch, status, stage)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 'pending')""")) {
+                        INSERT INTO backfill_jobs (id, collection, did, collections, mode, strategy, prune, refetch, dids,
+                                                   status, stage)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 'pending')""")) {
             st.setObject(1, job.id());
             st.setString(2, job.collection());
             st.setString(3, job.did());
@@ -37,6 +38,7 @@ final class JobStore {
             st.setString(6, job.strategy());
             st.setBoolean(7, job.prune());
             st.setBoolean(8, job.refetch());
+            st.setArray(9, c.createArrayOf("text", job.dids().toArray()));
             st.executeUpdate();
         }
     }
@@ -241,6 +243,7 @@ final class JobStore {
                 rs.getObject("id", UUID.class),
                 rs.getString("collection"),
                 rs.getString("did"),
+                List.of((String[]) rs.getArray("dids").getArray()),
                 JobStatus.fromWire(rs.getString("status")),
                 JobStage.fromWire(rs.getString("stage")),
                 BackfillMode.fromWire(rs.getString("mode")),

@@ -12,6 +12,7 @@ public record JobView(
         UUID id,
         String collection,
         String did,
+        List<String> dids,
         JobStatus status,
         JobStage stage,
         BackfillMode mode,
@@ -43,7 +44,7 @@ public record JobView(
         if (j.status() == JobStatus.RUNNING && j.discoveryDone() && j.reposPerSecond() > 0) {
             eta = Math.round((j.totalRepos() - j.processedRepos()) / j.reposPerSecond());
         }
-        return new JobView(j.id(), j.collection(), j.did(), j.status(), j.stage(), j.mode(), j.strategy(), j.prune(),
+        return new JobView(j.id(), j.collection(), j.did(), j.dids(), j.status(), j.stage(), j.mode(), j.strategy(), j.prune(),
                 j.collections(), j.totalRepos(), j.resolvedRepos(), j.processedRepos(), j.failedRepos(), j.skippedRepos(),
                 j.handedOffRepos(), j.totalRecords(), round(j.recordsPerSecond()), round(j.reposPerSecond()), eta,
                 j.error(), j.startedAt(), j.completedAt(), j.createdAt(), j.updatedAt(), withStages ? stages(j) : null);

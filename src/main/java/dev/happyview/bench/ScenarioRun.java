@@ -73,7 +73,7 @@ final class ScenarioRun {
                 long t0 = System.nanoTime();
                 BackfillService svc = app.backfill().service();
                 JobView job = svc.create(new BackfillService.CreateRequest(s.targets().size() == 1 ? s.targets().getFirst() : null,
-                        null, null, null, null));
+                        null, null, null, null, null));
                 var probe = new ApiLatencyProbe(app.port(), API_KEY, job.id(), s.targets().getFirst());
                 long lastShown = 0;
                 while (!job.status().isTerminal()) {

@@ -1,6 +1,8 @@
 package dev.happyview.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +21,9 @@ public final class BackfillCommand implements Callable<Integer> {
             description = "Collection to backfill (a record lexicon must be uploaded); default: every record lexicon uploaded with backfill on.")
     String collection;
 
-    @Option(names = "--did", paramLabel = "DID", description = "Only this repo.")
-    String did;
+    @Option(names = "--did", paramLabel = "DID", split = ",",
+            description = "Only these repos (up to 500), repeatable or comma-separated; default: every repo the relay lists.")
+    List<String> dids = new ArrayList<>();
 
     @Option(names = "--strategy", paramLabel = "S", description = "Fetch strategy: auto, list-records or get-repo (default: the server's).")
     String strategy;
@@ -43,7 +46,7 @@ public final class BackfillCommand implements Callable<Integer> {
         try (var client = server.client()) {
             var body = new LinkedHashMap<String, Object>();
             if (collection != null) body.put("collection", collection);
-            if (did != null) body.put("did", did);
+            if (!dids.isEmpty()) body.put("dids", dids);
             if (strategy != null) body.put("strategy", strategy);
             if (prune) body.put("prune", true);
             String id = client.post("/admin/backfill", body).path("id").asText();

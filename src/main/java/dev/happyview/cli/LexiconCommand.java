@@ -86,7 +86,7 @@ public final class LexiconCommand {
             try (var client = server.client()) {
                 var table = new Table("ID", "TYPE", "BACKFILL", "REVISION", "UPDATED");
                 for (JsonNode l : client.get("/admin/lexicons")) {
-                    table.row(l.path("id").asText(), l.path("type").asText(), l.path("backfill").asBoolean() ? "yes" : "no",
+                    table.row(l.path("id").asText(), l.path("lexicon_type").asText(), l.path("backfill").asBoolean() ? "yes" : "no",
                             l.path("revision").asInt(), Table.time(instant(l.path("updated_at"))));
                 }
                 table.print(server.out(), "no lexicons");

@@ -2,6 +2,7 @@ package dev.happyview.lexicon;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.Json;
 import dev.happyview.api.ApiException;
 import dev.happyview.protocol.syntax.Nsid;
@@ -9,6 +10,7 @@ import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,12 @@ public final class LexiconService {
         listeners.add(listener);
     }
 
-    public record Upload(JsonNode lexiconJson, Boolean backfill, String targetCollection) {}
+    /** An upload: HappyView's body, every field but {@code lexicon_json} optional. */
+    public record Upload(JsonNode lexiconJson, Boolean backfill, String targetCollection, String action, String script,
+            String indexHook, Integer tokenCost) {}
+
+    /** HappyView's procedure actions; {@code upsert}, its default, is stored as no action. */
+    private static final Set<String> ACTIONS = Set.of("create", "update", "delete", "upsert");
 
     public record Uploaded(String id, int revision, boolean created) {}
 
@@ -53,8 +60,18 @@ public final class LexiconService {
         if (target != null && !Nsid.isValid(target)) {
             throw ApiException.badRequest("field 'target_collection' must be a valid NSID");
         }
+        String action = req.action() == null ? null : req.action().strip();
+        if (action != null && !ACTIONS.contains(action)) {
+            throw ApiException.badRequest("field 'action' must be one of create, update, delete, upsert");
+        }
+        if ("upsert".equals(action)) action = null;
+        if (req.tokenCost() != null && req.tokenCost() < 0) {
+            throw ApiException.badRequest("field 'token_cost' must be a whole number of 0 or more");
+        }
         boolean backfill = req.backfill() == null || req.backfill();
         String id = req.lexiconJson().get("id").asText();
+        var lexicon = new Lexicon(id, type, backfill, target, action, req.script(), req.indexHook(), req.tokenCost(), 0,
+                req.lexiconJson(), null, null);
         int revision;
         boolean wasEligible;
         try (var c = db.connection()) {
@@ -62,7 +79,7 @@ public final class LexiconService {
             try {
                 Optional<Lexicon> before = store.find(c, id, true);
                 wasEligible = before.map(Lexicon::isBackfillEligible).orElse(false);
-                revision = store.upsert(c, id, Json.MAPPER.writeValueAsString(req.lexiconJson()), type, backfill, target);
+                revision = store.upsert(c, lexicon, Json.MAPPER.writeValueAsString(req.lexiconJson()));
                 c.commit();
             } catch (SQLException | RuntimeException | JsonProcessingException e) {
                 c.rollback();
@@ -87,12 +104,14 @@ public final class LexiconService {
         }
     }
 
-    public List<Lexicon> list() throws SQLException {
-        return store.list().stream().map(Lexicon::withoutDocument).toList();
+    /** Every lexicon in HappyView's list shape, without documents. */
+    public List<LexiconView> list() throws SQLException {
+        return store.list().stream().map(LexiconView::of).toList();
     }
 
-    public Optional<Lexicon> get(String id) throws SQLException {
-        return store.find(id);
+    /** One lexicon with its document and scripts. */
+    public Optional<ObjectNode> get(String id) throws SQLException {
+        return store.find(id).map(LexiconView::detail);
     }
 
     public boolean delete(String id) throws SQLException {

@@ -9,12 +9,10 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-/** Reads of the {@code records} table for the admin API: cursor paging by URI, one record, counts. */
+/** Reads of the {@code records} table for the admin API: cursor paging by URI, one record. */
 final class RecordQueries {
     private final Database db;
 
@@ -22,8 +20,16 @@ final class RecordQueries {
         this.db = db;
     }
 
-    record IndexedRecord(String uri, String did, String collection, String rkey, String cid,
-            JsonNode record, Instant indexedAt) {}
+    /** A record as the admin API shows it; {@code labels} in HappyView's shape. */
+    record IndexedRecord(String uri, String did, String collection, String rkey, String cid, JsonNode record,
+            Instant indexedAt, List<Label> labels) {}
+
+    /**
+     * A label on a record, as HappyView lists it: {@code src} who applied it, {@code val} the label, {@code cts} when.
+     * Only the author's self-labels exist here (no labeler subscriptions); they carry no time of their own, so
+     * {@code cts} is empty, as in HappyView.
+     */
+    record Label(String src, String val, String cts) {}
 
     /** Records ordered by URI after {@code afterUri}; the (collection, uri) and (did, uri) indexes serve the filters. */
     List<IndexedRecord> page(String collection, String did, String afterUri, int limit) throws SQLException {
@@ -63,20 +69,22 @@ final class RecordQueries {
         }
     }
 
-    Map<String, Long> countsByCollection() throws SQLException {
-        try (var c = db.connection(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT collection, count(*) FROM records GROUP BY collection ORDER BY collection")) {
-            var out = new LinkedHashMap<String, Long>();
-            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
-            return out;
+    /** The author's self-labels: {@code labels.values[].val} of a record that has them. */
+    private static List<Label> selfLabels(String did, JsonNode record) {
+        var out = new ArrayList<Label>();
+        for (JsonNode v : record.path("labels").path("values")) {
+            if (v.path("val").isTextual()) out.add(new Label(did, v.get("val").asText(), ""));
         }
+        return out;
     }
 
     private static IndexedRecord read(ResultSet rs) throws SQLException {
         try {
             Timestamp ts = rs.getTimestamp(7);
-            return new IndexedRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                    Json.MAPPER.readTree(rs.getString(6)), ts == null ? null : ts.toInstant());
+            String did = rs.getString(2);
+            JsonNode record = Json.MAPPER.readTree(rs.getString(6));
+            return new IndexedRecord(rs.getString(1), did, rs.getString(3), rs.getString(4), rs.getString(5), record,
+                    ts == null ? null : ts.toInstant(), selfLabels(did, record));
         } catch (JsonProcessingException e) {
             throw new SQLException("stored record is not JSON", e);
         }

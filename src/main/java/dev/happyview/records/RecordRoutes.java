@@ -12,12 +12,16 @@ import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /**
- * {@code /admin/records} (browse with stable cursor paging, read one, delete). The cursor is
+ * {@code /admin/records}: browse with stable cursor paging, read one, delete one or a whole collection. The cursor is
  * the last URI of a page, opaque to clients; URIs are unique and never reordered, so new rows cannot shift a page.
+ * Page sizes follow HappyView: 20 by default; larger requests are clamped to {@link #MAX_LIMIT}.
  */
 public final class RecordRoutes implements Routes.Module {
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 1000;
     private final RecordQueries queries;
     private final RecordWriter writer;
 
@@ -35,7 +39,7 @@ public final class RecordRoutes implements Routes.Module {
             String did = blankToNull(ctx.queryParam("did"));
             if (collection != null && !Nsid.isValid(collection)) throw ApiException.badRequest("parameter 'collection' is not a valid NSID");
             if (did != null && !Did.isValid(did)) throw ApiException.badRequest("parameter 'did' is not a valid DID");
-            int limit = QueryParams.limit(ctx, 50, 1000);
+            int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
             var page = queries.page(collection, did, decodeCursor(ctx.queryParam("cursor")), limit);
             String next = page.size() == limit ? encodeCursor(page.getLast().uri()) : null;
             ctx.json(new RecordPage(page, next));
@@ -48,6 +52,13 @@ public final class RecordRoutes implements Routes.Module {
             String uri = uri(ctx);
             if (writer.delete(List.of(uri)) == 0) throw ApiException.notFound("no record " + uri);
             ctx.status(204);
+        });
+        routes.delete("/admin/records/collection", Permission.RECORDS_DELETE_COLLECTION, (ctx, caller) -> {
+            String collection = blankToNull(ctx.queryParam("collection"));
+            if (collection == null || !Nsid.isValid(collection)) {
+                throw ApiException.badRequest("parameter 'collection' must be a valid NSID");
+            }
+            ctx.json(Map.of("deleted", writer.deleteCollection(collection)));
         });
     }
 

@@ -118,6 +118,14 @@ public final class RecordWriter {
         }
     }
 
+    /** Deletes every record of one collection from the index; returns how many. */
+    public long deleteCollection(String collection) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("DELETE FROM records WHERE collection = ?")) {
+            st.setString(1, collection);
+            return st.executeLargeUpdate();
+        }
+    }
+
     public long count() throws SQLException {
         try (var c = db.connection(); var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM records")) {
             rs.next();

@@ -30,6 +30,7 @@ class AuthMatrixTest {
             new Route("GET", "/admin/records", Permission.RECORDS_READ, null),
             new Route("GET", "/admin/records/one?uri=at://did:plc:a/a.b.c/x", Permission.RECORDS_READ, null),
             new Route("DELETE", "/admin/records?uri=at://did:plc:a/a.b.c/x", Permission.RECORDS_DELETE, null),
+            new Route("DELETE", "/admin/records/collection?collection=a.b.c", Permission.RECORDS_DELETE_COLLECTION, null),
             new Route("GET", "/admin/stats", Permission.STATS_READ, null));
 
     @StartedApp

@@ -21,12 +21,14 @@ class HostileInputTest {
         "DELETE /admin/lexicons/{x}", "POST /admin/backfill", "GET /admin/backfill/status?limit={x}&cursor={x}",
         "GET /admin/backfill/{x}", "GET /admin/backfill/{x}/repos?status={x}&limit={x}&cursor={x}",
         "POST /admin/backfill/{x}/cancel", "GET /admin/records?collection={x}&did={x}&limit={x}&cursor={x}",
-        "GET /admin/records/one?uri={x}", "DELETE /admin/records?uri={x}", "GET /admin/stats"};
+        "GET /admin/records/one?uri={x}", "DELETE /admin/records?uri={x}", "GET /admin/stats",
+        "DELETE /admin/records/collection?collection={x}"};
     static final String[] SEEDS = {
         "{}", "{\"collection\":\"com.example.feed.post\"}", "{\"did\":\"did:plc:abc\",\"prune\":true}",
         "{\"name\":\"k\",\"permissions\":[\"stats:read\"]}",
         "{\"lexicon_json\":{\"lexicon\":1,\"id\":\"a.b.c\",\"defs\":{\"main\":{\"type\":\"record\",\"key\":\"tid\",\"record\":{\"type\":\"object\"}}}}}",
-        "[]", "null", "\"x\"", "{\"lexicon_json\":[]}", "{\"strategy\":{}}"};
+        "[]", "null", "\"x\"", "{\"lexicon_json\":[]}", "{\"strategy\":{}}",
+        "{\"dids\":[\"did:plc:abc\",\"did:web:example.com\"]}", "{\"action\":\"create\",\"token_cost\":1,\"script\":\"x\"}"};
     static final String[] FRAGMENTS = {
         "", " ", "%00", "..%2F..%2Fetc%2Fpasswd", "did:plc:", "at://", "a.b", "-1", "0", "99999999999999999999",
         "%FF%FE", "null", "true", "{", "\\u0000", "💥", "did:web:127.0.0.1", "com.example.feed.post",

@@ -67,13 +67,53 @@ class ApiKeysTest {
         assertThat(malformed.json().get("message").asText()).contains("malformed JSON");
         var unknownPerm = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"x\",\"permissions\":[\"root\"]}");
         assertThat(unknownPerm.status()).isEqualTo(400);
-        assertThat(unknownPerm.json().get("message").asText()).contains("permissions").contains("root");
+        assertThat(unknownPerm.json().get("message").asText()).contains("permissions").contains("root")
+                .as("lists the valid names").contains("records:delete-collection").contains("events:read");
         var wrongType = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":5,\"permissions\":[]}");
         assertThat(wrongType.status()).isEqualTo(400);
         assertThat(wrongType.json().get("message").asText()).contains("name");
         var unknownField = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"x\",\"permissions\":[],\"admin\":true}");
         assertThat(unknownField.status()).isEqualTo(400);
         assertThat(unknownField.json().get("message").asText()).contains("admin");
+    }
+
+    @Test
+    void happyViewsPermissionNamesAreKeptInOrderButGrantOnlyWhatExistsHere() {
+        var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"hv\",\"permissions\":[\"events:read\",\"stats:read\",\"users:read\",\"stats:read\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().get("permissions").toString()).isEqualTo("[\"events:read\",\"stats:read\",\"users:read\"]");
+        String key = created.json().get("key").asText();
+        assertThat(app.get("/admin/stats", key).status()).isEqualTo(200);
+        assertThat(app.get("/admin/api-keys", key).status()).isEqualTo(403);
+        var listed = app.get("/admin/api-keys", TestApp.ADMIN_KEY).json();
+        for (var k : listed) {
+            if (k.get("id").asText().equals(created.json().get("id").asText())) {
+                assertThat(k.get("permissions").toString()).isEqualTo("[\"events:read\",\"stats:read\",\"users:read\"]");
+            }
+        }
+        // A key that holds only HappyView's inert names cannot hand out a permission of this service.
+        var inert = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"inert\",\"permissions\":[\"api-keys:create\",\"plugins:create\"]}").json().get("key").asText();
+        var escalate = app.post("/admin/api-keys", inert, "{\"name\":\"x\",\"permissions\":[\"stats:read\"]}");
+        assertThat(escalate.status()).isEqualTo(403);
+        assertThat(app.post("/admin/api-keys", inert, "{\"name\":\"x\",\"permissions\":[\"plugins:read\"]}").status())
+                .isEqualTo(201);
+    }
+
+    @Test
+    void dpopSchemeCarriesTheSameKey() {
+        assertThat(app.sendAuthorized("GET", "/admin/api-keys", "DPoP " + TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+        assertThat(app.sendAuthorized("GET", "/admin/api-keys", "dpop " + TestApp.ADMIN_KEY, null).status()).isEqualTo(200);
+        var basic = app.sendAuthorized("GET", "/admin/api-keys", "Basic " + TestApp.ADMIN_KEY, null);
+        assertThat(basic.status()).isEqualTo(401);
+        assertThat(basic.json().get("message").asText()).contains("Bearer").contains("DPoP");
+    }
+
+    @Test
+    void revokingAnUnknownOrMalformedIdIs404() {
+        assertThat(app.delete("/admin/api-keys/not-a-uuid", TestApp.ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(app.delete("/admin/api-keys/00000000-0000-4000-8000-000000000000", TestApp.ADMIN_KEY).status()).isEqualTo(404);
     }
 
     @Test

@@ -87,6 +87,20 @@ class CliBackfillTest {
     }
 
     @Test
+    void severalDidsMakeOneJobForThoseRepos(@TempDir Path dir) throws Exception {
+        uploadWithoutBackfill(dir, POSTS);
+        List<String> dids = net.dids().subList(0, 3);
+        var r = cli("backfill", "--collection", POSTS, "--did", dids.get(0) + "," + dids.get(1), "--did", dids.get(2), "--wait");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String id = r.out().lines().findFirst().orElseThrow().replace("backfill job ", "");
+        var job = app.get("/admin/backfill/" + id, TestApp.ADMIN_KEY).json();
+        assertThat(job.get("dids").toString()).isEqualTo("[\"" + String.join("\",\"", dids) + "\"]");
+        assertThat(job.get("did").isNull()).as("did names a job's account only when it has exactly one").isTrue();
+        assertThat(job.get("total_repos").asInt()).isEqualTo(3);
+        assertThat(r.out()).contains("completed: 3 repos");
+    }
+
+    @Test
     void onATerminalProgressIsOneLineRedrawnInPlace(@TempDir Path dir) throws Exception {
         uploadWithoutBackfill(dir, POSTS);
         var r = CliRunner.runWith(Map.of("HAPPYVIEW_URL", app.baseUrl(), "HAPPYVIEW_API_KEY", TestApp.ADMIN_KEY),

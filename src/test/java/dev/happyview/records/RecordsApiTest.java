@@ -104,10 +104,68 @@ class RecordsApiTest {
     }
 
     @Test
-    void statsCountRecordsPerCollection() {
+    void statsCountRecordsPerCollectionWithAndWithoutALexicon() {
+        assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, TestApp.recordLexiconUpload("app.test.like", false)).status())
+                .isEqualTo(201);
+        assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, TestApp.recordLexiconUpload("app.test.none", false)).status())
+                .isEqualTo(201);
         JsonNode stats = app.get("/admin/stats", TestApp.ADMIN_KEY).json();
-        assertThat(stats.get("records").get("by_collection").get("app.test.like").asLong()).isEqualTo(500);
-        assertThat(stats.get("records").get("total").asLong()).isGreaterThanOrEqualTo(2499);
+        var counts = new java.util.HashMap<String, JsonNode>();
+        stats.get("collections").forEach(c -> counts.put(c.get("collection").asText(), c));
+        assertThat(counts.get("app.test.like").get("count").asLong()).isEqualTo(500);
+        assertThat(counts.get("app.test.like").get("has_lexicon").asBoolean()).isTrue();
+        assertThat(counts.get("app.test.none").get("count").asLong()).isZero();
+        assertThat(counts.get("app.test.post").get("has_lexicon").asBoolean()).as("records kept without a lexicon").isFalse();
+        long sum = 0;
+        for (JsonNode c : stats.get("collections")) sum += c.get("count").asLong();
+        assertThat(stats.get("total_records").asLong()).isEqualTo(sum).isGreaterThanOrEqualTo(2499);
         assertThat(stats.get("backfill_jobs").isObject()).isTrue();
+        assertThat(app.delete("/admin/lexicons/app.test.like", TestApp.ADMIN_KEY).status()).isEqualTo(204);
+        assertThat(app.delete("/admin/lexicons/app.test.none", TestApp.ADMIN_KEY).status()).isEqualTo(204);
+    }
+
+    @Test
+    void limitsFollowHappyViewDefaultsAndAreClampedNotRefused() {
+        assertThat(app.get("/admin/records?collection=app.test.post", TestApp.ADMIN_KEY).json().get("records")).hasSize(20);
+        assertThat(app.get("/admin/records?limit=5000", TestApp.ADMIN_KEY).json().get("records")).hasSize(1000);
+        assertThat(app.get("/admin/records?limit=99999999999999999999", TestApp.ADMIN_KEY).json().get("records")).hasSize(1000);
+        for (String bad : List.of("0", "-3", "ten", "1.5")) {
+            var r = app.get("/admin/records?limit=" + bad, TestApp.ADMIN_KEY);
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().get("message").asText()).contains("limit");
+        }
+    }
+
+    @Test
+    void selfLabelsAreListedInHappyViewsShape() throws Exception {
+        new RecordWriter(app.app().database()).upsert(List.of(new RecordRow("at://did:plc:labelled/app.test.label/l1",
+                "did:plc:labelled", "app.test.label", "l1", "bafyl1", """
+                {"text":"x","labels":{"$type":"com.atproto.label.defs#selfLabels","values":[{"val":"nudity"},{"val":"gore"}]}}""")));
+        JsonNode rec = app.get("/admin/records?collection=app.test.label", TestApp.ADMIN_KEY).json().get("records").get(0);
+        assertThat(rec.get("labels").toString())
+                .isEqualTo("[{\"src\":\"did:plc:labelled\",\"val\":\"nudity\",\"cts\":\"\"},{\"src\":\"did:plc:labelled\",\"val\":\"gore\",\"cts\":\"\"}]");
+        JsonNode plain = app.get("/admin/records/one?uri=at://did:plc:user2/app.test.post/r2", TestApp.ADMIN_KEY).json();
+        assertThat(plain.get("labels").isArray()).isTrue();
+        assertThat(plain.get("labels")).isEmpty();
+    }
+
+    @Test
+    void aWholeCollectionIsDeletedAndCounted() throws Exception {
+        var rows = new ArrayList<RecordRow>();
+        for (int i = 0; i < 30; i++) {
+            rows.add(new RecordRow("at://did:plc:wipe/app.test.wipe/w" + i, "did:plc:wipe", "app.test.wipe", "w" + i, "bafyw", "{}"));
+        }
+        new RecordWriter(app.app().database()).upsert(rows);
+        var wiped = app.delete("/admin/records/collection?collection=app.test.wipe", TestApp.ADMIN_KEY);
+        assertThat(wiped.status()).isEqualTo(200);
+        assertThat(wiped.body()).isEqualTo("{\"deleted\":30}");
+        assertThat(app.delete("/admin/records/collection?collection=app.test.wipe", TestApp.ADMIN_KEY).json().get("deleted").asLong())
+                .isZero();
+        assertThat(app.get("/admin/records?collection=app.test.post&limit=1", TestApp.ADMIN_KEY).json().get("records")).hasSize(1);
+        for (String bad : List.of("", "nope", "a..b")) {
+            var r = app.delete("/admin/records/collection?collection=" + bad, TestApp.ADMIN_KEY);
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().get("message").asText()).contains("collection");
+        }
     }
 }

@@ -91,8 +91,13 @@ public final class TestApp implements AutoCloseable {
     }
 
     public Response send(String method, String path, String key, String body) {
+        return sendAuthorized(method, path, key == null ? null : "Bearer " + key, body);
+    }
+
+    /** The same with the whole {@code Authorization} header given (another scheme, or none when null). */
+    public Response sendAuthorized(String method, String path, String authorization, String body) {
         var req = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30));
-        if (key != null) req.header("Authorization", "Bearer " + key);
+        if (authorization != null) req.header("Authorization", authorization);
         if (body != null) req.header("Content-Type", "application/json");
         req.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
