@@ -1,7 +1,10 @@
 // Starts the reference PLC directory and PDS on 127.0.0.1 (run with Node 22 and --require ./loopback.cjs), writes
 // records with the official client, and prints one JSON line describing the network. Stops when stdin closes.
+// With CAPTURE_DIR set (scripts/capture-reference-repos.sh), it instead writes the interop record-data vectors
+// (from VECTORS_DIR) to an account of their own, saves that repo and alice's as the PDS exports them (signed CAR,
+// DID document, latest commit, listRecords) into CAPTURE_DIR, and exits: fixtures of the reference implementation.
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as plc from '@did-plc/server';
@@ -116,14 +119,74 @@ for (const name of ['alice', 'bob', 'carol', 'dave']) {
   }
 }
 
-process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, deactivated, collections: [POST, LIKE] }) + '\n');
-
 const stop = async () => {
   try { await server.destroy(); } catch { /* exiting anyway */ }
   try { await plcServer.destroy(); } catch { /* exiting anyway */ }
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
+
+async function xrpc(method, params) {
+  const res = await fetch(`${pdsUrl}/xrpc/${method}?${new URLSearchParams(params)}`);
+  if (!res.ok) throw new Error(`${method} ${JSON.stringify(params)}: ${res.status} ${await res.text()}`);
+  return method === 'com.atproto.sync.getRepo' ? Buffer.from(await res.arrayBuffer()) : res.json();
+}
+
+async function capture(out) {
+  mkdirSync(out, { recursive: true });
+  const agent = new AtpAgent({ service: pdsUrl });
+  await agent.createAccount({ email: 'vectors@example.test', handle: 'vectors.test', password: 'interop-pass' });
+  const vectorsDid = agent.session.did;
+  // The vectors are lexicon test data: records valid and invalid for example.lexicon.record. The PDS does not
+  // know that lexicon, so it stores whatever the data model allows and refuses the rest; both lists are kept. A
+  // record must reference blobs the PDS holds, so the vectors' blob references are replaced by an uploaded blob's.
+  const blob = (await agent.uploadBlob(new TextEncoder().encode('a blob for the record-data vectors'),
+    { encoding: 'text/plain' })).data.blob;
+  const withOurBlob = (v) => {
+    if (Array.isArray(v)) return v.map(withOurBlob);
+    if (v === null || typeof v !== 'object') return v;
+    if (v.$type === 'blob') return blob;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withOurBlob(x)]));
+  };
+  const written = [];
+  const refused = [];
+  for (const kind of ['valid', 'invalid']) {
+    const vectors = JSON.parse(readFileSync(join(process.env.VECTORS_DIR, `record-data-${kind}.json`), 'utf8'));
+    for (const [i, v] of vectors.entries()) {
+      const rkey = `${kind}-${i}`;
+      try {
+        await agent.com.atproto.repo.createRecord({
+          repo: vectorsDid, collection: 'example.lexicon.record', rkey, record: withOurBlob(v.data), validate: false,
+        });
+        written.push({ name: v.name, kind, rkey, blobReplaced: JSON.stringify(v.data).includes('"$type":"blob"') });
+      } catch (e) {
+        refused.push({ name: v.name, kind, rkey, error: String(e.message) });
+      }
+    }
+  }
+  for (const [name, did] of [['alice', dids[0]], ['vectors', vectorsDid]]) {
+    const described = await xrpc('com.atproto.repo.describeRepo', { repo: did });
+    const records = [];
+    for (const collection of described.collections) {
+      let cursor;
+      do {
+        const page = await xrpc('com.atproto.repo.listRecords', { repo: did, collection, limit: 100, ...(cursor ? { cursor } : {}) });
+        records.push(...page.records);
+        cursor = page.records.length ? page.cursor : undefined;
+      } while (cursor);
+    }
+    const commit = await xrpc('com.atproto.sync.getLatestCommit', { did });
+    writeFileSync(join(out, `${name}.car`), await xrpc('com.atproto.sync.getRepo', { did }));
+    const meta = { did, didDoc: described.didDoc, commit, records, ...(name === 'vectors' ? { written, refused } : {}) };
+    writeFileSync(join(out, `${name}.json`), JSON.stringify(meta, null, 1) + '\n');
+  }
+}
+
+if (process.env.CAPTURE_DIR) {
+  await capture(process.env.CAPTURE_DIR);
+  await stop();
+}
+process.stdout.write(JSON.stringify({ plc_url: plcUrl, pds_url: pdsUrl, dids, deactivated, collections: [POST, LIKE] }) + '\n');
 process.stdin.on('end', stop);
 process.stdin.on('close', stop);
 process.stdin.resume();

@@ -32,6 +32,7 @@ public final class HttpApi implements AutoCloseable {
             cfg.startup.startupWatcherEnabled = false;
             cfg.startup.showJavalinBanner = false;
             cfg.http.maxRequestSize = maxRequestBytes;
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             var routes = new Routes(cfg.routes, authenticator);
             modules.forEach(m -> m.register(routes));
@@ -71,7 +72,7 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static String errorName(int status) {
+    static String errorName(int status) {
         return switch (status) {
             case 400 -> "InvalidRequest";
             case 401 -> "AuthRequired";

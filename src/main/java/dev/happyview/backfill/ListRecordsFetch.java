@@ -4,6 +4,7 @@ import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.RecordKey;
 import dev.happyview.protocol.xrpc.PdsClient;
 import dev.happyview.records.RecordRow;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -11,8 +12,9 @@ import java.util.function.Function;
 /**
  * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another; each page is one page of
  * the repo's {@link RepoWriteSession}. The data is unauthenticated, so each record must name the repo and collection
- * that were asked for. A listing ends at an empty page, a page without a new cursor, or — on a host that has shown it
- * pages like the reference PDS — a page shorter than the limit ({@link ListingEnds}).
+ * that were asked for, and a cursor may not come back (a PDS paging in a circle would never finish). A listing ends
+ * at an empty page, a page without a cursor, or — on a host that has shown it pages like the reference PDS — a page
+ * shorter than the limit ({@link ListingEnds}).
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
@@ -45,6 +47,7 @@ final class ListRecordsFetch implements FetchStrategy {
         for (String collection : work.collections()) {
             String cursor = null;
             boolean afterShortPage = false;
+            var cursors = new HashSet<String>();
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
                 PdsClient.RecordPage page = cursor == null ? firstPages.get(collection) : null;
@@ -59,7 +62,12 @@ final class ListRecordsFetch implements FetchStrategy {
                 session.endPage();
                 if (afterShortPage) ends.afterShortPage(work.pdsEndpoint(), page.records().isEmpty());
                 String next = page.cursor();
-                if (page.records().isEmpty() || next == null || next.isEmpty() || next.equals(cursor)) break;
+                if (page.records().isEmpty() || next == null || next.isEmpty()) break;
+                // A cursor given twice would page in a circle; the listing is then incomplete, so nothing is pruned.
+                if (!cursors.add(next)) {
+                    throw RepoFetchException.permanent("PDS repeated the listRecords cursor " + abbreviate(next)
+                            + " for " + collection + ": the listing cannot finish");
+                }
                 afterShortPage = page.records().size() < PAGE_SIZE;
                 if (!afterShortPage) ends.fullPage(work.pdsEndpoint());
                 else if (ends.endsAtShortPage(work.pdsEndpoint())) break;

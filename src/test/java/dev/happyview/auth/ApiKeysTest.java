@@ -2,8 +2,10 @@ package dev.happyview.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.happyview.api.Permission;
 import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
+import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
 class ApiKeysTest {
@@ -39,6 +41,25 @@ class ApiKeysTest {
         assertThat(denied.status()).isEqualTo(403);
         assertThat(denied.json().get("error").asText()).isEqualTo("InsufficientPermissions");
         assertThat(denied.json().get("message").asText()).isEqualTo("Missing permission: api-keys:read");
+    }
+
+    @Test
+    void aKeyCanGrantOnlyThePermissionsItHolds() {
+        var held = EnumSet.of(Permission.API_KEYS_CREATE, Permission.STATS_READ);
+        String creator = app.post("/admin/api-keys", TestApp.ADMIN_KEY, """
+                {"name":"delegate","permissions":["api-keys:create","stats:read"]}""").json().get("key").asText();
+        for (Permission p : EnumSet.complementOf(held)) {
+            var escalated = app.post("/admin/api-keys", creator,
+                    "{\"name\":\"escalated\",\"permissions\":[\"stats:read\",\"" + p.wire + "\"]}");
+            assertThat(escalated.status()).as(p.wire).isEqualTo(403);
+            assertThat(escalated.json().get("message").asText()).isEqualTo("Missing permission: " + p.wire);
+        }
+        var narrower = app.post("/admin/api-keys", creator, "{\"name\":\"narrower\",\"permissions\":[\"stats:read\"]}");
+        assertThat(narrower.status()).isEqualTo(201);
+        assertThat(app.get("/admin/stats", narrower.json().get("key").asText()).status()).isEqualTo(200);
+        var same = app.post("/admin/api-keys", creator, "{\"name\":\"same\",\"permissions\":[\"api-keys:create\",\"stats:read\"]}");
+        assertThat(same.status()).isEqualTo(201);
+        assertThat(app.get("/admin/api-keys", TestApp.ADMIN_KEY).body()).doesNotContain("escalated");
     }
 
     @Test

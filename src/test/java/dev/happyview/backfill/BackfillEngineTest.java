@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -140,15 +142,28 @@ class BackfillEngineTest {
     @Test
     void twoProcessesShareOneJobAndFetchEveryRepoOnce() throws Exception {
         try (var net = new MiniNetwork(COLLECTION, 80, 150)) {
-            net.pdsLatencyMillis = 100;
-            // Each process may fetch 8 repos at once, so the job lasts a few seconds and neither can take it alone.
+            net.pdsLatencyMillis = 20;
+            // Each process may fetch 8 repos at once.
             var config = TestApp.baseConfig().with(Setting.RELAY_URL, net.relay.url()).with(Setting.PLC_URL, net.plc.url())
                     .with(Setting.BACKFILL_STRATEGY, "list-records")
                     .with(Setting.BACKFILL_CONCURRENCY, "8");
+            // The PDS holds every answer until both processes hold fetch claims, so both take part whatever their
+            // timing: each then has its own repos in flight.
+            var bothFetching = new CountDownLatch(1);
+            net.rewrite = (did, cursor, page) -> {
+                try {
+                    bothFetching.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return page;
+            };
             try (var first = TestApp.start(config); var second = TestApp.start(config.with(Setting.PORT, "0"))) {
                 uploadRecordLexicon(first, COLLECTION);
                 String id = first.post("/admin/backfill", TestApp.ADMIN_KEY, "{\"collection\":\"" + COLLECTION + "\"}")
                         .json().get("id").asText();
+                await().atMost(Duration.ofSeconds(30)).until(() -> fetchingProcesses(first, id) == 2);
+                bothFetching.countDown();
                 JsonNode job = awaitEnd(second, id);
                 assertThat(job.get("status").asText()).isEqualTo("completed");
                 assertThat(indexed(first)).isEqualTo(net.groundTruth());
@@ -161,6 +176,19 @@ class BackfillEngineTest {
                 assertThat(byFirst + bySecond).isEqualTo(80);
                 assertThat(byFirst).as("first process took part").isPositive();
                 assertThat(bySecond).as("second process took part").isPositive();
+            }
+        }
+    }
+
+    /** How many processes hold claims on the job's resolved repos, i.e. are fetching them. */
+    static int fetchingProcesses(TestApp app, String jobId) throws Exception {
+        try (var c = app.app().database().connection(); var st = c.prepareStatement("""
+                SELECT count(DISTINCT lease_owner) FROM backfill_repos
+                 WHERE job_id = ?::uuid AND status = 'resolved' AND lease_owner IS NOT NULL""")) {
+            st.setString(1, jobId);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
             }
         }
     }

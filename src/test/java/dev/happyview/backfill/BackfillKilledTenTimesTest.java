@@ -13,48 +13,65 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The service is killed with SIGKILL ten times at different moments of one job; the job still ends exact. */
+/**
+ * The service is killed with SIGKILL ten times during one job, each kill at a later point: once the job has been
+ * picked up, then after each further tenth of the repos has completed. At every kill the job must still be unfinished
+ * (else the kill proved nothing); after a last restart the job must end exact.
+ */
 class BackfillKilledTenTimesTest {
 
     @Test
     void tenKillsLoseNothingAndCountersEndExact() throws Exception {
         String db = TestPostgres.newDatabaseUrl();
-        try (var net = new MiniNetwork(COLLECTION, 250, 400); var c = DriverManager.getConnection(db)) {
+        int repos = 250;
+        try (var net = new MiniNetwork(COLLECTION, repos, 400); var c = DriverManager.getConnection(db)) {
             net.pdsLatencyMillis = 60;
             net.plcLatencyMillis = 20;
             Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
                     "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
                     "BACKFILL_LEASE_SECONDS", "3", "BACKFILL_CONCURRENCY", "8", "BACKFILL_STRATEGY", "list-records");
             String jobId;
-            var stagesAtKill = new StringBuilder();
+            var atKills = new StringBuilder();
             try (var first = ServiceProcess.start(env)) {
                 BackfillCrashResumeTest.send(first.url() + "/admin/lexicons", BackfillEngineTest.lexiconUpload(COLLECTION, false), 201);
                 jobId = BackfillCrashResumeTest.post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
-                Thread.sleep(150); // the first kill lands during discovery or resolution
+                // The first kill lands as soon as the job has been picked up: in discovery or resolution.
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> !stage(c, jobId).equals("pending"));
                 first.kill();
             }
-            stagesAtKill.append(stage(c, jobId)).append(' ');
+            atKills.append(unfinished(c, jobId, repos)).append(' ');
             for (int i = 1; i < 10; i++) {
+                int threshold = repos * i / 10;
                 try (var next = ServiceProcess.start(env)) {
-                    Thread.sleep(300 + i * 250L);
+                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
+                            .until(() -> BackfillCrashResumeTest.completed(c, jobId).size() >= threshold);
                     next.kill();
                 }
-                stagesAtKill.append(stage(c, jobId)).append(' ');
+                atKills.append(unfinished(c, jobId, repos)).append(' ');
             }
             try (var last = ServiceProcess.start(env)) {
                 await().atMost(Duration.ofSeconds(180)).until(() -> BackfillCrashResumeTest.status(c, jobId).equals("completed"));
             }
-            System.out.println("stages at the ten kills: " + stagesAtKill);
-            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), 250, 250 * 400);
+            System.out.println("stage/completed repos at the ten kills: " + atKills);
+            BackfillCrashResumeTest.assertExact(c, jobId, net.groundTruth(), repos, repos * 400L);
         }
     }
 
+    /** The job's stage and completed repos right after a kill, which must find the job unfinished. */
+    static String unfinished(Connection c, String jobId, int repos) throws Exception {
+        String status = BackfillCrashResumeTest.status(c, jobId);
+        int completed = BackfillCrashResumeTest.completed(c, jobId).size();
+        assertThat(status).as("the job when the service was killed").isIn("pending", "running");
+        assertThat(completed).as("repos completed when the service was killed").isLessThan(repos);
+        return stage(c, jobId) + "/" + completed;
+    }
+
     static String stage(Connection c, String jobId) throws Exception {
-        try (var st = c.prepareStatement("SELECT stage, processed_repos FROM backfill_jobs WHERE id = ?::uuid")) {
+        try (var st = c.prepareStatement("SELECT stage FROM backfill_jobs WHERE id = ?::uuid")) {
             st.setString(1, jobId);
             try (var rs = st.executeQuery()) {
                 rs.next();
-                return rs.getString(1) + "/" + rs.getInt(2);
+                return rs.getString(1);
             }
         }
     }

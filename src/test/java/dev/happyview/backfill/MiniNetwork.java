@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -40,6 +41,15 @@ final class MiniNetwork implements AutoCloseable {
      */
     volatile int laterPagesCap;
     volatile int capLaterPagesFrom;
+    /** Rewrites a listRecords answer (the repo, the cursor asked for, the page); null sends a body that is not JSON. */
+    interface Rewrite {
+        ObjectNode page(String did, String cursor, ObjectNode page);
+    }
+
+    volatile Rewrite rewrite = (did, cursor, page) -> page;
+    /** PDS requests being answered now, and the most there ever were at once (counted until the answer is sent). */
+    final AtomicInteger pdsInFlight = new AtomicInteger();
+    final AtomicInteger pdsMostInFlight = new AtomicInteger();
     /** (time of a 429, its announced reset) pairs, in epoch millis. */
     final List<long[]> rateLimited = new CopyOnWriteArrayList<>();
     final ScriptedServer relay;
@@ -61,7 +71,13 @@ final class MiniNetwork implements AutoCloseable {
             repos.put(did, records);
         }
         pds = new ScriptedServer((ex, n) -> {
-            if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
+            pdsMostInFlight.accumulateAndGet(pdsInFlight.incrementAndGet(), Math::max);
+            try {
+                if (pdsLatencyMillis > 0) Thread.sleep(pdsLatencyMillis);
+            } finally {
+                // Before the answer leaves: the client holds its slot at least this long, so this never overcounts.
+                pdsInFlight.decrementAndGet();
+            }
             if (pdsLimit > 0 && !admit(ex)) return;
             var q = query(ex.getRequestURI().getRawQuery());
             String did = q.get("repo");
@@ -87,7 +103,9 @@ final class MiniNetwork implements AutoCloseable {
                 last = e.getKey();
             }
             if (last != null) out.put("cursor", last);
-            ScriptedServer.json(ex, 200, out.toString());
+            ObjectNode answer = rewrite.page(did, q.get("cursor"), out);
+            if (answer == null) ScriptedServer.json(ex, 200, "{\"records\": [ not json");
+            else ScriptedServer.json(ex, 200, answer.toString());
         });
         plc = new ScriptedServer((ex, n) -> {
             if (plcLatencyMillis > 0) Thread.sleep(plcLatencyMillis);

@@ -6,6 +6,7 @@ import dev.happyview.config.Setting;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
 import dev.happyview.simnet.TapSimulator;
+import dev.happyview.testing.Prerequisites;
 import dev.happyview.testing.TestApp;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The dashboard in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, installed by
  * {@code scripts/install-browser.sh}) against the service and the simulated network. Screenshots of every state go
- * to {@code target/dashboard-screenshots/}. Without the browser the test is skipped, loudly.
+ * to {@code target/dashboard-screenshots/}. Without the browser the test fails on CI and is skipped elsewhere
+ * ({@link Prerequisites}).
  */
 class DashboardBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -48,22 +50,21 @@ class DashboardBrowserTest {
     ChromeDriver browser;
     WebDriverWait wait;
 
+    // Why the browser cannot run here (null when it can); each test then aborts with it.
+    static String skipReason;
+
     @BeforeAll
     static void needsChromium() throws IOException {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
-        if (!present) {
-            System.err.println("""
-                    ************************************************************************************
-                    * DashboardBrowserTest SKIPPED: /usr/bin/chromium or /usr/bin/chromedriver missing. *
-                    * Run scripts/install-browser.sh (as root) to install Debian's chromium packages.  *
-                    ************************************************************************************""");
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
+            skipReason = Prerequisites.missing("DashboardBrowserTest", CHROMIUM + " or " + DRIVER + " is missing",
+                    "Run scripts/install-browser.sh as root (Debian packages chromium and chromium-driver)");
         }
-        Assumptions.assumeTrue(present, "Chromium and chromedriver are not installed");
         Files.createDirectories(SHOTS);
     }
 
     @BeforeEach
     void startBrowser() {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
         var options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // The background-networking flags keep Chromium from calling out on a closed network at every start.

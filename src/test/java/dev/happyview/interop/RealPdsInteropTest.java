@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.happyview.Json;
 import dev.happyview.config.Setting;
+import dev.happyview.testing.Prerequisites;
 import dev.happyview.testing.TestApp;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,7 +38,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.opentest4j.TestAbortedException;
 
 /**
  * Interop with the reference implementation: the real PDS and PLC from npm ({@code @atproto/pds},
@@ -47,7 +47,7 @@ import org.opentest4j.TestAbortedException;
  * returns, except one record holding a NUL, which Postgres {@code jsonb} cannot store: it is left out and named. The
  * PDS does not implement {@code listReposByCollection}, so a small relay here answers it from {@code listRepos} and
  * {@code describeRepo}. One account is deactivated after writing: every strategy must skip it with the PDS's reason.
- * Without Node the test is skipped, loudly; on CI an install failure fails it.
+ * Without Node, or when the install fails, the test fails on CI and is skipped elsewhere ({@link Prerequisites}).
  */
 class RealPdsInteropTest {
     static final Path ROOT = Path.of("").toAbsolutePath();
@@ -70,15 +70,10 @@ class RealPdsInteropTest {
 
     @BeforeAll
     static void startTheReferenceNetwork() throws Exception {
-        try {
-            if (!onPath("node") || !onPath("npm")) {
-                skip("node and npm are not on the PATH");
-            }
-            install();
-        } catch (TestAbortedException e) {
-            skipReason = e.getMessage();
-            return;
-        }
+        skipReason = !onPath("node") || !onPath("npm")
+                ? missing("node and npm are not on the PATH")
+                : install();
+        if (skipReason != null) return;
         for (String f : List.of("network.mjs", "loopback.cjs")) {
             Files.copy(ROOT.resolve("interop").resolve(f), DIR.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -98,9 +93,10 @@ class RealPdsInteropTest {
 
     /**
      * Runs {@code scripts/install-interop.sh} (instant when {@code .interop/} is current). Its output goes to a file,
-     * not a pipe, so the time limit holds even if npm hangs; on timeout the whole process tree is killed.
+     * not a pipe, so the time limit holds even if npm hangs; on timeout the whole process tree is killed. Returns why
+     * the test cannot run here, or null.
      */
-    static void install() throws Exception {
+    static String install() throws Exception {
         Path log = Files.createTempFile("install-interop", ".log");
         long start = System.nanoTime();
         var install = new ProcessBuilder("bash", ROOT.resolve("scripts/install-interop.sh").toString())
@@ -115,9 +111,13 @@ class RealPdsInteropTest {
         if (!output.isBlank()) {
             System.err.printf("%s(install-interop: %d s)%n", output, (System.nanoTime() - start) / 1_000_000_000);
         }
-        if (!ended) failOrSkip("scripts/install-interop.sh took more than " + INSTALL_LIMIT.toMinutes() + " minutes");
-        if (install.exitValue() == 3) skip("node and npm are not on the PATH");
-        if (install.exitValue() != 0) failOrSkip("scripts/install-interop.sh failed:\n" + output);
+        if (!ended) return missing("scripts/install-interop.sh took more than " + INSTALL_LIMIT.toMinutes() + " minutes");
+        if (install.exitValue() == 3) return missing("node and npm are not on the PATH");
+        if (install.exitValue() != 0) {
+            return missing("scripts/install-interop.sh failed with exit code " + install.exitValue()
+                    + (Prerequisites.onCi() ? ":\n" + output : " (its output is in target/surefire-reports)"));
+        }
+        return null;
     }
 
     @AfterAll
@@ -304,17 +304,8 @@ class RealPdsInteropTest {
         }
     }
 
-    private static void skip(String why) {
-        System.err.println("""
-                ******************************************************************
-                * RealPdsInteropTest SKIPPED: %s
-                * It needs Node and npm (and the npm registry on first run).
-                ******************************************************************""".formatted(why));
-        Assumptions.assumeTrue(false, why);
-    }
-
-    private static void failOrSkip(String why) {
-        if ("true".equals(System.getenv("CI"))) throw new AssertionError(why);
-        skip(why);
+    private static String missing(String why) {
+        return Prerequisites.missing("RealPdsInteropTest", why,
+                "It needs Node and npm (.ci/run installs Debian's nodejs and npm) and the npm registry on first run");
     }
 }

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +44,21 @@ class TapModeTest {
         }
     }
 
+    /**
+     * Watches every acknowledgement: by then the event must be committed as it left the record — its CID in the
+     * index, or no row at all after a delete. Returns the violations seen.
+     */
+    static List<String> acksBeforeCommit(TapSimulator tap, Function<String, String> cidInDb) {
+        var violations = new CopyOnWriteArrayList<String>();
+        tap.onAck(e -> {
+            if (e.uri() == null) return; // an identity event writes nothing
+            String indexed = cidInDb.apply(e.uri());
+            boolean committed = "delete".equals(e.action()) ? indexed == null : e.cid().equals(indexed);
+            if (!committed) violations.add(e.action() + " " + e.uri() + " " + e.cid() + " acked while the index held " + indexed);
+        });
+        return violations;
+    }
+
     static void awaitIndex(TestApp app, SimNetwork net, TapSimulator tap) {
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
@@ -59,10 +76,7 @@ class TapModeTest {
         try (var net = SimNetwork.start(scenario);
                 var tap = TapSimulator.start(net, Set.of(POSTS), "secret", Duration.ofSeconds(1));
                 var app = app(net, tap, "secret")) {
-            var ackedTooEarly = new CopyOnWriteArrayList<String>();
-            tap.onAck(e -> {
-                if (e.uri() != null && !e.action().equals("delete") && cidInDb(app, e.uri()) == null) ackedTooEarly.add(e.uri());
-            });
+            var ackedTooEarly = acksBeforeCommit(tap, uri -> cidInDb(app, uri));
             assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexicon(true)).status()).isEqualTo(201);
             JsonNode jobs = app.get("/admin/backfill/status", TestApp.ADMIN_KEY).json();
             assertThat(jobs).hasSize(1);
@@ -77,10 +91,13 @@ class TapModeTest {
             String did = net.dids().getFirst();
             String created = net.createRecord(did, POSTS, Json.MAPPER.readTree("{\"$type\":\"" + POSTS + "\",\"text\":\"live\"}"));
             var someUri = net.groundTruth(Set.of(POSTS), did).records().keySet().stream().filter(u -> !u.equals(created)).findFirst().orElseThrow();
-            net.updateRecord(someUri, Json.MAPPER.readTree("{\"$type\":\"" + POSTS + "\",\"text\":\"edited\"}"));
+            String before = cidInDb(app, someUri);
+            String edited = net.updateRecord(someUri, Json.MAPPER.readTree("{\"$type\":\"" + POSTS + "\",\"text\":\"edited\"}"));
             var other = net.groundTruth(Set.of(POSTS), net.dids().get(1)).records().keySet().iterator().next();
             net.deleteRecord(other);
             awaitIndex(app, net, tap);
+            assertThat(cidInDb(app, created)).isNotNull();
+            assertThat(cidInDb(app, someUri)).isEqualTo(edited).isNotEqualTo(before);
             assertThat(cidInDb(app, other)).isNull();
             assertThat(ackedTooEarly).as("events acknowledged before their record was committed").isEmpty();
 
@@ -98,16 +115,24 @@ class TapModeTest {
         try (var net = SimNetwork.start(scenario);
                 var tap = TapSimulator.start(net, Set.of(POSTS), "secret", Duration.ofMillis(500));
                 var app = app(net, tap, "secret")) {
-            var ackedTooEarly = new CopyOnWriteArrayList<String>();
+            var ackedTooEarly = acksBeforeCommit(tap, uri -> cidInDb(app, uri));
+            var acked = new AtomicLong();
             tap.onAck(e -> {
-                if (e.uri() != null && !e.action().equals("delete") && cidInDb(app, e.uri()) == null) ackedTooEarly.add(e.uri());
+                if (e.uri() != null) acked.incrementAndGet();
             });
+            var ackedAtDrops = new StringBuilder();
+            long records = net.groundTruth(Set.of(POSTS), null).size();
             assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, lexicon(true)).status()).isEqualTo(201);
-            for (int i = 0; i < 10; i++) {
-                Thread.sleep(150);
+            for (int i = 1; i <= 10; i++) {
+                // Each drop after a further twelfth of the records was acknowledged: mid-stream, whatever the speed.
+                long threshold = records * i / 12;
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2)).until(() -> acked.get() >= threshold);
                 app.app().tapConsumer().dropConnection();
+                ackedAtDrops.append(acked.get()).append(' ');
             }
             awaitIndex(app, net, tap);
+            System.out.printf("tap drops: records acknowledged at the ten drops: %s(of %d); sent %d, redelivered %d%n",
+                    ackedAtDrops, records, tap.sentCount(), tap.redeliveredCount());
             assertThat(ackedTooEarly).isEmpty();
             assertThat(tap.redeliveredCount()).as("events in flight when connections dropped were sent again").isPositive();
         }

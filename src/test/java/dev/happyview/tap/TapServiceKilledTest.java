@@ -20,13 +20,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole service, in Tap mode, is killed with SIGKILL ten times while the channel streams, each kill at a later
  * point of the stream (after a tenth, two tenths… of the records are in the index), and restarted on the same
- * database. Nothing may be lost, and the simulator must never see an ack for a record that is not committed.
+ * database. Nothing may be lost, and the simulator must never see an ack for an event whose record is not committed
+ * with the event's CID.
  */
 class TapServiceKilledTest {
     static final String POSTS = "com.example.feed.post";
@@ -39,10 +39,7 @@ class TapServiceKilledTest {
                 var tap = TapSimulator.start(net, Set.of(POSTS), "secret", Duration.ofSeconds(2));
                 var c = DriverManager.getConnection(db); var check = DriverManager.getConnection(db)) {
             Map<String, String> truth = net.groundTruth(Set.of(POSTS), null).records();
-            var ackedTooEarly = new CopyOnWriteArrayList<String>();
-            tap.onAck(e -> {
-                if (e.uri() != null && !"delete".equals(e.action()) && cidOf(check, e.uri()) == null) ackedTooEarly.add(e.uri());
-            });
+            var ackedTooEarly = TapModeTest.acksBeforeCommit(tap, uri -> cidOf(check, uri));
             Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
                     "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relayUrl(), "PLC_URL", net.plcUrl(),
                     "BACKFILL_MODE", "tap", "TAP_URL", tap.url(), "TAP_ADMIN_PASSWORD", "secret");

@@ -1,7 +1,6 @@
 package dev.happyview.protocol.net;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -79,28 +78,53 @@ public final class OutboundGuard {
             return true;
         }
         byte[] b = a.getAddress();
-        if (a instanceof Inet4Address) {
-            int b0 = b[0] & 0xFF, b1 = b[1] & 0xFF;
-            return b0 == 0 || b0 == 10 || b0 == 127 || (b0 == 100 && b1 >= 64 && b1 <= 127) // CGNAT
-                    || (b0 == 169 && b1 == 254) || (b0 == 172 && b1 >= 16 && b1 <= 31) || (b0 == 192 && b1 == 168)
-                    || (b0 == 192 && b1 == 0 && (b[2] & 0xFF) == 0) || (b0 == 198 && (b1 == 18 || b1 == 19))
-                    || b0 >= 224;
+        return a instanceof Inet4Address ? isPrivateV4(b, 0) : isPrivateV6(b);
+    }
+
+    /** The IPv4 address at {@code b[at..at+3]}: private, shared, reserved, documentation, multicast or broadcast. */
+    private static boolean isPrivateV4(byte[] b, int at) {
+        int b0 = b[at] & 0xFF, b1 = b[at + 1] & 0xFF, b2 = b[at + 2] & 0xFF;
+        return b0 == 0 || b0 == 10 || b0 == 127 || (b0 == 100 && b1 >= 64 && b1 <= 127) // CGNAT
+                || (b0 == 169 && b1 == 254) || (b0 == 172 && b1 >= 16 && b1 <= 31) || (b0 == 192 && b1 == 168)
+                || (b0 == 192 && b1 == 0 && (b2 == 0 || b2 == 2)) || (b0 == 198 && (b1 == 18 || b1 == 19))
+                || (b0 == 198 && b1 == 51 && b2 == 100) || (b0 == 203 && b1 == 0 && b2 == 113) // documentation
+                || b0 >= 224;
+    }
+
+    /**
+     * IPv6 ranges that are not public, and the forms that carry an IPv4 address inside (mapped, compatible, NAT64,
+     * 6to4, Teredo): those are as private as the IPv4 address they lead to.
+     */
+    private static boolean isPrivateV6(byte[] b) {
+        int w0 = word(b, 0), w1 = word(b, 2);
+        if ((b[0] & 0xFE) == 0xFC) return true; // unique local fc00::/7
+        if ((b[0] & 0xFF) == 0xFE && (b[1] & 0xC0) == 0x80) return true; // link local fe80::/10
+        if (w0 == 0x2001 && w1 == 0x0db8) return true; // documentation 2001:db8::/32
+        if (w0 == 0x0100 && zero(b, 2, 8)) return true; // discard-only 100::/64
+        if (zero(b, 0, 10) && word(b, 10) == 0xFFFF) return isPrivateV4(b, 12); // IPv4-mapped ::ffff:0:0/96
+        if (zero(b, 0, 12)) return true; // IPv4-compatible ::/96 (deprecated; ::1 and :: are caught above)
+        if (w0 == 0x0064 && w1 == 0xFF9B) {
+            // NAT64: the well-known 64:ff9b::/96 reaches the IPv4 address it embeds; the local-use 64:ff9b:1::/48
+            // reaches whatever network its operator chose.
+            return !zero(b, 4, 12) || isPrivateV4(b, 12);
         }
-        if (a instanceof Inet6Address) {
-            if ((b[0] & 0xFE) == 0xFC) return true; // unique local fc00::/7
-            if ((b[0] & 0xFF) == 0xFE && (b[1] & 0xC0) == 0x80) return true; // link local fe80::/10
-            boolean v4Mapped = true;
-            for (int i = 0; i < 10; i++) v4Mapped &= b[i] == 0;
-            v4Mapped &= (b[10] & 0xFF) == 0xFF && (b[11] & 0xFF) == 0xFF;
-            if (v4Mapped) {
-                try {
-                    return isPrivate(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (UnknownHostException e) {
-                    return true;
-                }
-            }
+        if (w0 == 0x2002) return isPrivateV4(b, 2); // 6to4 2002::/16
+        if (w0 == 0x2001 && w1 == 0x0000) { // Teredo 2001::/32: the server, and the client (bits inverted)
+            byte[] client = {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
+            return isPrivateV4(b, 4) || isPrivateV4(client, 0);
         }
         return false;
+    }
+
+    private static int word(byte[] b, int at) {
+        return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
+    }
+
+    private static boolean zero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) return false;
+        }
+        return true;
     }
 
     private static EndpointCheckException refused(URI endpoint, String why) {

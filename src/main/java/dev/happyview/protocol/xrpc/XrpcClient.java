@@ -222,8 +222,8 @@ public final class XrpcClient implements AutoCloseable {
                     continue;
                 }
                 int status = resp.getCode();
-                stats.request(hostKey, status);
                 host.onResponse(permit, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
+                stats.request(hostKey, status); // after the policy: a counted 429 already blocks the host
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);
                     handedOver = true;

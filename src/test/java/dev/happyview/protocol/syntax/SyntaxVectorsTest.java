@@ -22,7 +22,8 @@ class SyntaxVectorsTest {
                 Arguments.of("handle", (Predicate<String>) Handle::isValid),
                 Arguments.of("recordkey", (Predicate<String>) RecordKey::isValid),
                 Arguments.of("tid", (Predicate<String>) Tid::isValid),
-                Arguments.of("cid", (Predicate<String>) CidSyntax::isValid));
+                Arguments.of("cid", (Predicate<String>) CidSyntax::isValid),
+                Arguments.of("aturi", (Predicate<String>) AtUri::isValid));
     }
 
     @ParameterizedTest(name = "{0}")

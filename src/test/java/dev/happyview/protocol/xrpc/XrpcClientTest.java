@@ -3,6 +3,7 @@ package dev.happyview.protocol.xrpc;
 import static dev.happyview.testing.ScriptedServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.happyview.protocol.net.OutboundGuard;
@@ -37,16 +38,13 @@ class XrpcClientTest {
     @Test
     void noRequestReachesAHostBetweenIts429AndTheReset() throws Exception {
         var resetAt = new AtomicLong();
-        var limited = new AtomicInteger();
         try (var server = new ScriptedServer((ex, n) -> {
-                    long now = System.currentTimeMillis();
-                    if (n == 3) {
-                        long resetSecs = now / 1000 + 2; // epoch seconds, at least 1 s away
+                    if (ex.getRequestURI().getPath().endsWith("/a.b.limited") && resetAt.compareAndSet(0, -1)) {
+                        long resetSecs = System.currentTimeMillis() / 1000 + 2; // epoch seconds, at least 1 s away
                         resetAt.set(resetSecs * 1000);
                         ex.getResponseHeaders().set("RateLimit-Reset", Long.toString(resetSecs));
                         ex.getResponseHeaders().set("RateLimit-Remaining", "0");
                         ex.getResponseHeaders().set("RateLimit-Limit", "100");
-                        limited.incrementAndGet();
                         json(ex, 429, "{\"error\":\"RateLimitExceeded\",\"message\":\"Rate Limit Exceeded\"}");
                         return;
                     }
@@ -54,19 +52,23 @@ class XrpcClientTest {
                 });
                 var client = client(fast());
                 var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            var calls = new ArrayList<Future<?>>();
-            for (int i = 0; i < 12; i++) {
-                calls.add(pool.submit(() -> client.query(server.url(), "a.b.c", Map.of(), false)));
-                Thread.sleep(15);
-            }
-            for (var f : calls) f.get();
-            assertThat(limited.get()).isEqualTo(1);
-            long limitedAt = server.requests().get(2).atMillis();
-            for (var r : server.requests()) {
-                assertThat(r.atMillis() < limitedAt + 1 || r.atMillis() >= resetAt.get())
-                        .as("request at %d falls between the 429 (%d) and its reset (%d)", r.atMillis(), limitedAt, resetAt.get())
-                        .isTrue();
-            }
+            client.query(server.url(), "a.b.first", Map.of(), false); // the host has answered: past the slow start
+            Future<?> limited = pool.submit(() -> client.query(server.url(), "a.b.limited", Map.of(), false));
+            // A 429 is counted once the host's policy has learned of it: every call from now on must wait.
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().rateLimited() == 1);
+            var later = new ArrayList<Future<?>>();
+            for (int i = 0; i < 10; i++) later.add(pool.submit(() -> client.query(server.url(), "a.b.later", Map.of(), false)));
+            limited.get();
+            for (var f : later) f.get();
+
+            var requests = server.requests();
+            var limitedCalls = requests.stream().filter(r -> r.path().contains("a.b.limited")).toList();
+            assertThat(limitedCalls).as("the 429 and the call's one retry").hasSize(2);
+            assertThat(limitedCalls.get(1).atMillis()).as("the retry").isGreaterThanOrEqualTo(resetAt.get());
+            var laterCalls = requests.stream().filter(r -> r.path().contains("a.b.later")).toList();
+            assertThat(laterCalls).hasSize(10).allSatisfy(r -> assertThat(r.atMillis())
+                    .as("a call made after the 429 arrived at %d, before the reset %d", r.atMillis(), resetAt.get())
+                    .isGreaterThanOrEqualTo(resetAt.get()));
             assertThat(client.stats().rateLimited()).isEqualTo(1);
         }
     }
