@@ -68,6 +68,11 @@ final class AutoFetch implements FetchStrategy {
         }
     }
 
+    @Override
+    public boolean complete(RepoWork work, ListingEnds.Completion completion) throws Exception {
+        return listRecords.complete(work, completion);
+    }
+
     private Fetched viaCar(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         try {

@@ -41,6 +41,11 @@ final class ListRecordsFetch implements FetchStrategy {
     }
 
     /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
+    @Override
+    public boolean complete(RepoWork work, ListingEnds.Completion completion) throws Exception {
+        return ends.complete(work.pdsEndpoint(), work.did(), completion);
+    }
+
     Fetched fetchFrom(RepoWork work, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         var session = sessions.apply(work);
@@ -70,7 +75,7 @@ final class ListRecordsFetch implements FetchStrategy {
                 }
                 afterShortPage = page.records().size() < PAGE_SIZE;
                 if (!afterShortPage) ends.fullPage(work.pdsEndpoint());
-                else if (ends.endsAtShortPage(work.pdsEndpoint())) break;
+                else if (ends.endsAtShortPage(work.pdsEndpoint(), work.did())) break;
                 cursor = next;
             }
         }

@@ -55,9 +55,12 @@ final class RepoTask {
                     ? job.collections()
                     : claim.collections().stream().filter(job.collections()::contains).toList();
             FetchStrategy strategy = strategies.forJob(job);
-            Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), cancelled);
+            var work = new RepoWork(did, pds, collections, job.prune());
+            Fetched fetched = strategy.fetch(work, cancelled);
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
-            if (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) completed.increment();
+            if (strategy.complete(work, () -> repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note()))) {
+                completed.increment();
+            }
         } catch (RepoFetchException e) {
             recordFailure(job, claim, e.failure());
         } catch (CancelledException e) {
