@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A minimal relay + PLC + one PDS on 127.0.0.1 for engine tests that need a precise, tiny network. Records have real
- * DAG-CBOR CIDs. Larger scenarios use simnet.
+ * DAG-CBOR CIDs; the PDS lists records and has no CAR export (getRepo answers 501). Larger scenarios use simnet.
  */
 final class MiniNetwork implements AutoCloseable {
     final String collection;
@@ -79,6 +79,11 @@ final class MiniNetwork implements AutoCloseable {
                 pdsInFlight.decrementAndGet();
             }
             if (pdsLimit > 0 && !admit(ex)) return;
+            if (ex.getRequestURI().getPath().endsWith("/com.atproto.sync.getRepo")) {
+                // No CAR export here: the service must fall back to listing (as on a PDS without getRepo).
+                ScriptedServer.json(ex, 501, "{\"error\":\"MethodNotImplemented\",\"message\":\"no getRepo\"}");
+                return;
+            }
             var q = query(ex.getRequestURI().getRawQuery());
             String did = q.get("repo");
             if (failing.containsKey(did)) {

@@ -301,6 +301,8 @@ public final class XrpcClient implements AutoCloseable {
         String text = url.getHost() + " answered " + status + (name == null ? "" : " " + name)
                 + (message == null ? "" : ": " + abbreviate(message));
         if (status == 429) return XrpcException.transientFailure(429, "RateLimitExceeded", text, null);
+        // 501: the host does not implement the method (MethodNotImplemented); asking again will not change that.
+        if (status == 501) return XrpcException.permanent(status, name, text);
         if (status >= 500 || status == 408) return XrpcException.transientFailure(status, name, text, null);
         if (status >= 300 && status < 400) return XrpcException.permanent(status, "Redirect", text + " (redirects are not followed)");
         // Every other 4xx: the request itself was refused (RepoNotFound, RepoTakendown, 404/410, …).
