@@ -12,14 +12,15 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code happyview bench SCENARIO}: runs a backfill against a simulated network and prints what it cost. Scenarios:
  * {@code writer} (the record writer alone), {@code tap} (Tap mode's channel), {@code firehose} (verified replay of a
- * recorded relay firehose, in memory), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, {@code rate-bound}
- * (budgets that bind: one shared budget per host, then a separate getRepo budget), and {@code all} (db-bound first,
- * since its rate is part of the other scenarios' lower bound).
+ * recorded relay firehose, in memory), {@code signatures} (one signature check per curve and implementation),
+ * {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, {@code rate-bound} (budgets that bind: one shared
+ * budget per host, then a separate getRepo budget), and {@code all} (db-bound first, since its rate is part of the
+ * other scenarios' lower bound).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a backfill against the simulated network and print records/s, requests, ratio to the lower bound and heap.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "writer, tap, firehose, db-bound, seed, skewed, mixed, rate-bound or all")
+    @Parameters(index = "0", description = "writer, tap, firehose, signatures, db-bound, seed, skewed, mixed, rate-bound or all")
     String scenario;
 
     @Option(names = "--strategy", description = "Fetch strategy for the service: auto, list-records, get-repo (default: auto)")
@@ -41,6 +42,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (scenario.equals("firehose")) {
             FirehoseBenchmark.run(System.out, 400, 1000, 20_000, 2);
+            return 0;
+        }
+        if (scenario.equals("signatures")) {
+            SignatureBenchmark.run(System.out);
             return 0;
         }
         try (var pg = EmbeddedPostgresServer.startTemporary("happyview-bench", true)) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.happyview.protocol.crypto.AtprotoKeyPair;
 import dev.happyview.protocol.crypto.AtprotoPublicKey;
 import dev.happyview.protocol.crypto.Curve;
+import dev.happyview.protocol.crypto.EcdsaVerifier;
 import dev.happyview.protocol.firehose.CommitBuilder;
 import dev.happyview.protocol.firehose.CommitVerifier;
 import dev.happyview.protocol.firehose.FirehoseEvent;
@@ -214,9 +215,10 @@ final class FirehoseBenchmark {
             return 1;
         });
         long total = parse + signature + inversion;
-        out.printf("CPU per event, one thread, each step alone: parsing %.1f µs (%.0f%%), signature %.1f µs (%.0f%%), "
+        out.printf("CPU per event, one thread, each step alone: parsing %.1f µs (%.0f%%), signature (%s) %.1f µs (%.0f%%), "
                         + "MST inversion %.1f µs (%.0f%%); sum %.1f µs = %,.0f events/s per core%n",
-                parse / 1e3, 100.0 * parse / total, signature / 1e3, 100.0 * signature / total,
+                parse / 1e3, 100.0 * parse / total, EcdsaVerifier.forCurve(Curve.K256).name(),
+                signature / 1e3, 100.0 * signature / total,
                 inversion / 1e3, 100.0 * inversion / total, total / 1e3, 1e9 / total);
     }
 

@@ -11,13 +11,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
  * The service is killed with SIGKILL ten times during one job, each kill at a later point: once the job has been
- * picked up, then after each further twelfth of the repos has completed (the last kill at three quarters, so that
- * the repos still running when the threshold is seen cannot finish the job before the kill on a loaded machine). At every kill the job must still be unfinished
- * (else the kill proved nothing); after a last restart the job must end exact.
+ * picked up, then after each further tenth of the repos has completed. The PDS holds its answers from the moment a
+ * kill is due until the process is dead, so the repos in flight cannot finish the job before the kill however slow
+ * the machine is. At every kill the job must still be unfinished (else the kill proved nothing); after a last
+ * restart the job must end exact.
  */
 class BackfillKilledTenTimesTest {
 
@@ -31,6 +34,13 @@ class BackfillKilledTenTimesTest {
             Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
                     "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relay.url(), "PLC_URL", net.plc.url(),
                     "BACKFILL_LEASE_SECONDS", "3", "BACKFILL_CONCURRENCY", "8", "BACKFILL_STRATEGY", "list-records");
+            var holdAnswers = new AtomicBoolean();
+            net.rewrite = (did, cursor, page) -> {
+                while (holdAnswers.get()) {
+                    LockSupport.parkNanos(5_000_000);
+                }
+                return page;
+            };
             String jobId;
             var atKills = new StringBuilder();
             try (var first = ServiceProcess.start(env)) {
@@ -38,15 +48,15 @@ class BackfillKilledTenTimesTest {
                 jobId = BackfillCrashResumeTest.post(first.url() + "/admin/backfill", "{\"collection\":\"" + COLLECTION + "\"}");
                 // The first kill lands as soon as the job has been picked up: in discovery or resolution.
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> !stage(c, jobId).equals("pending"));
-                first.kill();
+                killHolding(first, holdAnswers);
             }
             atKills.append(unfinished(c, jobId, repos)).append(' ');
             for (int i = 1; i < 10; i++) {
-                int threshold = repos * i / 12;
+                int threshold = repos * i / 10;
                 try (var next = ServiceProcess.start(env)) {
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
                             .until(() -> BackfillCrashResumeTest.completed(c, jobId).size() >= threshold);
-                    next.kill();
+                    killHolding(next, holdAnswers);
                 }
                 atKills.append(unfinished(c, jobId, repos)).append(' ');
             }
@@ -58,12 +68,22 @@ class BackfillKilledTenTimesTest {
         }
     }
 
+    private static void killHolding(ServiceProcess service, AtomicBoolean holdAnswers) throws Exception {
+        holdAnswers.set(true);
+        try {
+            service.kill();
+        } finally {
+            holdAnswers.set(false);
+        }
+    }
+
     /** The job's stage and completed repos right after a kill, which must find the job unfinished. */
     static String unfinished(Connection c, String jobId, int repos) throws Exception {
         String status = BackfillCrashResumeTest.status(c, jobId);
         int completed = BackfillCrashResumeTest.completed(c, jobId).size();
-        assertThat(status).as("the job when the service was killed").isIn("pending", "running");
-        assertThat(completed).as("repos completed when the service was killed").isLessThan(repos);
+        String seen = "stage " + stage(c, jobId) + ", " + completed + " of " + repos + " repos completed";
+        assertThat(status).as("the job when the service was killed (%s)", seen).isIn("pending", "running");
+        assertThat(completed).as("repos completed when the service was killed (%s)", seen).isLessThan(repos);
         return stage(c, jobId) + "/" + completed;
     }
 

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -53,8 +55,13 @@ public final class ServiceProcess implements AutoCloseable {
             }
             started.completeExceptionally(new IllegalStateException("service exited: " + String.join("\n", lines)));
         });
-        String url = started.get(60, TimeUnit.SECONDS);
-        return new ServiceProcess(p, lines, url);
+        try {
+            // A start takes seconds; minutes only on a machine loaded by other builds.
+            return new ServiceProcess(p, lines, started.get(120, TimeUnit.SECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+            p.destroyForcibly(); // a service that did not start must not go on running after the test
+            throw e;
+        }
     }
 
     /** Everything the process printed so far. */

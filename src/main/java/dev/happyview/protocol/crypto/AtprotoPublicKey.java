@@ -2,20 +2,11 @@ package dev.happyview.protocol.crypto;
 
 import dev.happyview.protocol.multiformats.Varint;
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import org.bouncycastle.crypto.params.ECPublicKeyParameters;
-import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.math.ec.ECPoint;
 
 /**
- * An atproto signing public key (a validated point on one of the two curves).
- *
- * <p>{@link #verify} implements the atproto rules: SHA-256 over the data, a 64-byte raw {@code r‖s}
- * signature (DER is refused), and low-S only (a signature with {@code s > n/2} is refused even though
- * plain ECDSA would accept it, so signatures are not malleable).
+ * An atproto signing public key (a validated point on one of the two curves). {@link #verify} applies the
+ * atproto rules: SHA-256 over the data, a 64-byte raw {@code r‖s} signature, low-S only.
  */
 public sealed interface AtprotoPublicKey permits AtprotoPublicKey.K256, AtprotoPublicKey.P256 {
     ECPoint point();
@@ -34,18 +25,9 @@ public sealed interface AtprotoPublicKey permits AtprotoPublicKey.K256, AtprotoP
         return point().getEncoded(true);
     }
 
+    /** The atproto signature check ({@link EcdsaVerifier#verify}) with this curve's implementation. */
     default boolean verify(byte[] data, byte[] signature) {
-        if (signature == null || signature.length != 64) {
-            return false;
-        }
-        BigInteger r = new BigInteger(1, Arrays.copyOfRange(signature, 0, 32));
-        BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, 32, 64));
-        if (s.compareTo(curve().halfOrder()) > 0) {
-            return false;
-        }
-        ECDSASigner verifier = new ECDSASigner();
-        verifier.init(false, new ECPublicKeyParameters(point(), curve().domain()));
-        return verifier.verifySignature(sha256(data), r, s);
+        return EcdsaVerifier.forCurve(curve()).verify(this, data, signature);
     }
 
     /** {@code z} + base58btc(multicodec varint + compressed point): the DID document Multikey form. */
@@ -86,11 +68,4 @@ public sealed interface AtprotoPublicKey permits AtprotoPublicKey.K256, AtprotoP
         }
     }
 
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
