@@ -15,6 +15,7 @@ const state = {
   cancelling: new Set(),  // jobs whose cancel was asked from this page
   events: null,           // the EventSource of the jobs feed
   tapTimer: null,
+  liveTimer: null,
   tapMode: null,          // null until /admin/tap/stats answered once; false in direct mode
   recordsCursor: null,
   lexicons: [],
@@ -107,6 +108,7 @@ function signOut(message) {
   if (state.events) state.events.close();
   state.events = null;
   clearInterval(state.tapTimer);
+  clearInterval(state.liveTimer);
   state.tapMode = null;
   $('app').hidden = true;
   $('sign-out').hidden = true;
@@ -125,11 +127,12 @@ function enterApp() {
   route();
 }
 
-// ---------- tabs and routing (#backfill, #backfill/<id>, #lexicons, #records) ----------
+// ---------- tabs and routing (#backfill, #backfill/<id>, #lexicons, #records, #stream (live indexing)) ----------
 
 function route() {
   const [tab, arg] = (location.hash.slice(1) || 'backfill').split('/');
-  const known = ['backfill', 'lexicons', 'records'];
+  // The live indexing tab is #stream: #live would target the header's id="live" status and move the focus there.
+  const known = ['backfill', 'lexicons', 'records', 'stream'];
   const current = known.includes(tab) ? tab : 'backfill';
   for (const name of known) {
     const selected = name === current;
@@ -138,6 +141,7 @@ function route() {
     $(`panel-${name}`).hidden = !selected;
   }
   clearInterval(state.tapTimer);
+  clearInterval(state.liveTimer);
   state.openJob = current === 'backfill' && arg ? arg : null;
   $('jobs-view').hidden = state.openJob !== null;
   $('job-view').hidden = state.openJob === null;
@@ -152,6 +156,9 @@ function route() {
     loadLexicons();
   } else if (current === 'records') {
     loadRecords(null);
+  } else if (current === 'stream') {
+    loadLive();
+    state.liveTimer = setInterval(loadLive, 2000);
   }
 }
 
@@ -434,6 +441,56 @@ function showRecord(r) {
   $('record-json').textContent = JSON.stringify(r.record, null, 2);
   $('record-view').hidden = false;
   $('record-json').focus();
+}
+
+// ---------- Live ----------
+
+async function loadLive() {
+  try {
+    const s = await api('GET', '/admin/live');
+    showError('live-error', s.last_error ? { message: s.last_error } : null);
+    const off = s.state === 'off';
+    $('live-summary').textContent = off
+      ? (s.source === 'tap' ? "Tap mode: Tap's channel carries live changes (see the Tap tab)." : 'No live source (LIVE_SOURCE=off): the index is a snapshot as of each backfill.')
+      : `Source: ${s.source}, subscribed to ${s.collections.length} collection(s).`;
+    $('live-state').textContent = s.state;
+    $('live-url').textContent = s.url ? s.url + (s.connected_since ? ` · since ${when(s.connected_since)}` : '') + ` · ${fmt.format(s.reconnects || 0)} reconnects` : '';
+    $('live-cursor').textContent = s.cursor_time ? when(s.cursor_time) : '–';
+    $('live-lag').textContent = s.lag_ms ? `lag p50 ${fmt.format(Math.round(s.lag_ms.p50))} ms · p99 ${fmt.format(Math.round(s.lag_ms.p99))} ms` : '';
+    $('live-rate').textContent = off ? '–' : `${fmt.format(Math.round(s.events_per_second || 0))}/s`;
+    $('live-counts').textContent = off ? '' : `${fmt.format(s.events_applied)} applied · ${fmt.format(s.events_buffered)} buffered · ${fmt.format(s.events_refused)} refused`;
+    const r = s.repos;
+    $('live-repos').textContent = fmt.format(r.synchronized + r.backfilling + r.desynchronized);
+    $('live-repo-states').textContent = `${fmt.format(r.synchronized)} synchronized · ${fmt.format(r.backfilling)} backfilling · ${fmt.format(r.desynchronized)} desynchronized`;
+    $('live-buffered').textContent = fmt.format(s.buffered_events);
+    $('live-tombstones').textContent = `${fmt.format(s.tombstones)} tombstones`;
+    const gaps = s.recent_gaps || [];
+    $('live-no-gaps').hidden = gaps.length > 0;
+    $('live-gaps-wrap').hidden = gaps.length === 0;
+    const body = $('live-gaps').querySelector('tbody');
+    body.replaceChildren(...gaps.map((g) => {
+      const tr = document.createElement('tr');
+      const repair = document.createElement('td');
+      if (g.job_id) {
+        const a = document.createElement('a');
+        a.href = `#backfill/${g.job_id}`;
+        a.textContent = g.job_id.slice(0, 8);
+        repair.append(a);
+      } else {
+        repair.textContent = '–';
+      }
+      tr.append(cell(when(g.detected_at)), cell(g.reason), repair);
+      return tr;
+    }));
+  } catch (e) {
+    showError('live-error', e);
+  }
+}
+
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
 }
 
 // ---------- Tap (Backfill page, Tap mode only) ----------

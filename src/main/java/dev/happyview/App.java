@@ -8,6 +8,7 @@ import dev.happyview.auth.ApiKeyService;
 import dev.happyview.backfill.Backfill;
 import dev.happyview.backfill.BackfillFeed;
 import dev.happyview.backfill.BackfillMode;
+import dev.happyview.backfill.BackfillService;
 import dev.happyview.backfill.BackfillSettings;
 import dev.happyview.backfill.RepoHandoff;
 import dev.happyview.config.Config;
@@ -16,6 +17,9 @@ import dev.happyview.dashboard.DashboardRoutes;
 import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
+import dev.happyview.live.JetstreamSource;
+import dev.happyview.live.Live;
+import dev.happyview.live.LiveRoutes;
 import dev.happyview.metrics.Metrics;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.net.OutboundGuard;
@@ -31,7 +35,12 @@ import dev.happyview.tap.TapChannelConsumer;
 import dev.happyview.tap.TapClient;
 import dev.happyview.tap.TapHandoff;
 import dev.happyview.tap.TapStatsRoutes;
+import dev.happyview.sync.HandOff;
+import dev.happyview.sync.Housekeeping;
+import dev.happyview.sync.LiveBuffer;
+import dev.happyview.sync.RepoSyncStore;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +56,7 @@ public final class App implements AutoCloseable {
     private XrpcClient xrpc;
     private Backfill backfill;
     private TapChannelConsumer tapConsumer;
+    private Live live;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -88,9 +98,28 @@ public final class App implements AutoCloseable {
                 closeables.add(consumer);
                 modules.add(new TapStatsRoutes(tap, consumer));
             }
+            String liveSource = backfillSettings.mode() == BackfillMode.TAP ? "tap" : config.get(Setting.LIVE_SOURCE);
+            if (!List.of("tap", "jetstream", "off").contains(liveSource)) {
+                throw new IllegalArgumentException("LIVE_SOURCE must be jetstream or off, got '" + liveSource + "'");
+            }
+            var sync = new RepoSyncStore(db);
+            var liveBuffer = new LiveBuffer();
+            HandOff handOff = liveSource.equals("jetstream") ? new HandOff(db, liveBuffer, Duration.ofHours(1)) : HandOff.off();
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
-                    backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff);
+                    backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff, handOff);
             closeables.add(backfill);
+            closeables.add(new Housekeeping(handOff, writer, Duration.ofSeconds(30)));
+            if (liveSource.equals("jetstream")) {
+                var service = backfill.service();
+                live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
+                        () -> registry.recordCollections(false), registry::isRecordCollection,
+                        // A repair also prunes: what was deleted while nothing was watching must go too.
+                        did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null, null)).id(),
+                        JetstreamSource.Settings.defaults());
+                closeables.add(live);
+                // Before the backfill listener: the live stream covers a new collection from the moment it is uploaded.
+                lexicons.addCollectionsListener(live::collectionsChanged);
+            }
             // Uploading a record lexicon with backfill on starts a job for its collection.
             lexicons.addListener(collection -> backfill.service().createForLexicon(collection));
 
@@ -105,6 +134,17 @@ public final class App implements AutoCloseable {
                 var consumer = tapConsumer;
                 metrics.tap(() -> consumer.status().eventsApplied(), () -> consumer.status().deadLetters());
             }
+            var liveRoutes = new LiveRoutes(liveSource, live, db, sync, liveBuffer, writer);
+            modules.add(liveRoutes);
+            if (live != null) {
+                var stats = live.pipeline().stats();
+                metrics.live(stats::applied, stats::buffered, stats::refused, () -> {
+                    var lag = stats.lag(60_000);
+                    return lag == null ? Double.NaN : lag.p99Ms() / 1000.0;
+                }, () -> unchecked(live.gaps()::count));
+            }
+            metrics.repoSync(() -> unchecked(sync::countsByState).entrySet().stream()
+                    .collect(java.util.stream.Collectors.toMap(e -> e.getKey().wire(), java.util.Map.Entry::getValue)));
             var feed = new BackfillFeed(backfill.service());
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),
@@ -135,6 +175,11 @@ public final class App implements AutoCloseable {
 
     public Backfill backfill() {
         return backfill;
+    }
+
+    /** The live source's feature when LIVE_SOURCE=jetstream (direct mode), else null. */
+    public Live live() {
+        return live;
     }
 
     /** The Tap channel consumer in Tap mode, else null. */

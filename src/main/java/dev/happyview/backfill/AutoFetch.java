@@ -48,6 +48,7 @@ final class AutoFetch implements FetchStrategy {
         try {
             if (plan.viaCar()) return viaCar(work, cancelled);
             var firstPages = new HashMap<String, PdsClient.RecordPage>();
+            String rev = listRecords.latestRev(work); // before the first pages, which the listing then starts from
             for (String collection : work.collections()) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
                 PdsClient.RecordPage first;
@@ -62,7 +63,7 @@ final class AutoFetch implements FetchStrategy {
                 }
                 firstPages.put(collection, first);
             }
-            return listRecords.fetchFrom(work, firstPages, cancelled);
+            return listRecords.fetchFrom(work, rev, firstPages, cancelled);
         } finally {
             plan.done();
         }

@@ -6,6 +6,7 @@ import dev.happyview.protocol.xrpc.RelayClient;
 import dev.happyview.protocol.xrpc.XrpcClient;
 import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
+import dev.happyview.sync.HandOff;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,10 +38,11 @@ public final class Backfill implements AutoCloseable {
      * @param isRecordCollection whether a collection has an uploaded record lexicon
      * @param backfillCollections the record lexicons uploaded with backfill on (targets of an "all collections" job)
      * @param handoff where jobs in Tap mode send their repos; empty when the service fetches them itself
+     * @param handOff marks each repo backfilling while it is fetched, then hands it to the live stream
      */
     public static Backfill start(Database db, RecordWriter writer, XrpcClient client, DidResolver resolver,
             String relayUrl, BackfillSettings settings, Predicate<String> isRecordCollection,
-            Supplier<List<String>> backfillCollections, Optional<RepoHandoff> handoff) {
+            Supplier<List<String>> backfillCollections, Optional<RepoHandoff> handoff, HandOff handOff) {
         // Jobs are created and ended on the ordinary pool. The work of a job (discovered repos, their states, their
         // records) commits without waiting for each WAL flush: all of it is fetched again if a database crash loses
         // its last moments, the job's own commits flush it, and one fsync per repo state cost 27% of the ingest rate.
@@ -63,7 +65,7 @@ public final class Backfill implements AutoCloseable {
         if (!strategies.knows(settings.defaultStrategy())) {
             throw new IllegalArgumentException("BACKFILL_STRATEGY must be one of " + String.join(", ", strategies.names()));
         }
-        var repoTask = new RepoTask(repos, resolver, strategies, settings);
+        var repoTask = new RepoTask(repos, resolver, strategies, settings, handOff);
         var discovery = new Discovery(work, jobs, repos, new RelayClient(client, relayUrl));
         var engine = new BackfillEngine(jobs, repos, discovery, repoTask, settings, handoff);
         var service = new BackfillService(jobs, repos, engine::signal, settings, isRecordCollection,

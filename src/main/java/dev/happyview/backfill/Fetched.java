@@ -5,9 +5,10 @@ import java.util.List;
 /**
  * What fetching one repo stored: the number of records written, and the URIs of records that were read but could
  * not be stored (a NUL character, which Postgres {@code jsonb} cannot hold). One such record must not cost the
- * repo's other records, so it is left out and named in the repo's note instead.
+ * repo's other records, so it is left out and named in the repo's note instead. {@code rev} is the revision the
+ * records were read at: exact for a CAR (its commit), a lower bound for a listing ({@code getLatestCommit} first).
  */
-record Fetched(int records, List<String> refused) {
+record Fetched(int records, List<String> refused, String rev, boolean exactRev) {
     Fetched {
         refused = List.copyOf(refused);
     }

@@ -48,10 +48,11 @@ final class GetRepoFetch implements FetchStrategy {
         Set<String> wanted = Set.copyOf(work.collections());
         var session = sessions.apply(work);
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
-            verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains, rec -> {
+            verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains,
+                    commit -> session.readAt(commit.rev(), true), rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
                 try {
-                    session.add(toRow(work.did(), rec));
+                    session.add(toRow(work.did(), rec, session.rev()));
                 } catch (InterruptedException e) {
                     throw new Abort(e);
                 }
@@ -87,11 +88,11 @@ final class GetRepoFetch implements FetchStrategy {
         }
     }
 
-    private static RecordRow toRow(String did, RepoRecord rec) {
+    private static RecordRow toRow(String did, RepoRecord rec, String rev) {
         String uri = "at://" + did + "/" + rec.collection() + "/" + rec.rkey();
         try {
             return new RecordRow(uri, did, rec.collection(), rec.rkey(), rec.cid().toString(),
-                    Json.MAPPER.writeValueAsString(rec.value()));
+                    Json.MAPPER.writeValueAsString(rec.value()), rev);
         } catch (JsonProcessingException e) {
             throw new Abort(e);
         }

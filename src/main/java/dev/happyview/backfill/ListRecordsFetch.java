@@ -37,18 +37,22 @@ final class ListRecordsFetch implements FetchStrategy {
     @Override
     public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        return fetchFrom(work, Map.of(), cancelled);
+        return fetchFrom(work, latestRev(work), Map.of(), cancelled);
     }
 
-    /** Like {@link #fetch}, starting from first pages the caller already read (by collection). */
     @Override
     public boolean complete(RepoWork work, ListingEnds.Completion completion) throws Exception {
         return ends.complete(work.pdsEndpoint(), work.did(), completion);
     }
 
-    Fetched fetchFrom(RepoWork work, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
+    /**
+     * Like {@link #fetch}, starting from first pages the caller already read (by collection) after taking the repo's
+     * revision {@code rev}: the listing reflects at least that revision, so it tags every row.
+     */
+    Fetched fetchFrom(RepoWork work, String rev, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         var session = sessions.apply(work);
+        session.readAt(rev, false);
         for (String collection : work.collections()) {
             String cursor = null;
             boolean afterShortPage = false;
@@ -63,7 +67,7 @@ final class ListRecordsFetch implements FetchStrategy {
                         throw Failures.classify("listRecords " + collection, e);
                     }
                 }
-                for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r));
+                for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r, rev));
                 session.endPage();
                 if (afterShortPage) ends.afterShortPage(work.pdsEndpoint(), page.records().isEmpty());
                 String next = page.cursor();
@@ -82,7 +86,18 @@ final class ListRecordsFetch implements FetchStrategy {
         return session.finish();
     }
 
-    static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r) throws RepoFetchException {
+    /** The repo's current revision ({@code getLatestCommit}); asked before any page of the repo is read. */
+    String latestRev(RepoWork work) throws RepoFetchException, InterruptedException {
+        try {
+            return pds.latestCommitRev(work.pdsEndpoint(), work.did());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.classify("getLatestCommit", e);
+        }
+    }
+
+    static RecordRow toRow(String did, String collection, PdsClient.ListedRecord r, String rev) throws RepoFetchException {
         // The record must live in the repo and collection asked for: only its record key is left to check.
         String prefix = "at://" + did + "/" + collection + "/";
         String uri = r.uri();
@@ -97,7 +112,7 @@ final class ListRecordsFetch implements FetchStrategy {
         if (r.valueJson() == null) {
             throw RepoFetchException.permanent("PDS returned a record whose value is not an object: " + uri);
         }
-        return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson());
+        return new RecordRow(uri, did, collection, rkey, r.cid(), r.valueJson(), rev);
     }
 
     private static String abbreviate(String s) {

@@ -30,11 +30,27 @@ final class RepoWriteSession {
     private final List<String> refused = new ArrayList<>();
     private final Map<String, Set<String>> seen = new HashMap<>();
     private int stored;
+    private String rev;
+    private boolean exactRev;
 
     RepoWriteSession(RecordSink sink, RecordWriter writer, RepoWork work) {
         this.sink = sink;
         this.writer = writer;
         this.work = work;
+    }
+
+    /**
+     * The revision the strategy reads the repo at, told before the first record: exact for a CAR's commit, a lower
+     * bound for a listing after {@code getLatestCommit}. Rows carry it; pruning removes only rows read at or before it.
+     */
+    void readAt(String rev, boolean exact) {
+        this.rev = rev;
+        this.exactRev = exact;
+    }
+
+    /** The revision told by {@link #readAt}. */
+    String rev() {
+        return rev;
     }
 
     /** Adds one record of the repo; blocks while the sink is full. */
@@ -67,12 +83,12 @@ final class RepoWriteSession {
         if (work.prune()) {
             for (String collection : work.collections()) {
                 try {
-                    writer.deleteMissing(work.did(), collection, seen.getOrDefault(collection, Set.of()));
+                    writer.deleteMissing(work.did(), collection, seen.getOrDefault(collection, Set.of()), rev);
                 } catch (Exception e) {
                     throw RepoFetchException.transientFailure("pruning failed: " + e.getMessage(), e);
                 }
             }
         }
-        return new Fetched(stored, refused);
+        return new Fetched(stored, refused, rev, exactRev);
     }
 }

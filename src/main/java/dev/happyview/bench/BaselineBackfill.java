@@ -81,7 +81,7 @@ public final class BaselineBackfill {
         String cursor = null;
         try (var st = c.prepareStatement("""
                 INSERT INTO records (uri, did, collection, rkey, cid, record) VALUES (?, ?, ?, ?, ?, ?::jsonb)
-                ON CONFLICT (uri) DO UPDATE SET record = EXCLUDED.record, cid = EXCLUDED.cid, indexed_at = now()""")) {
+                ON CONFLICT (collection, uri) DO UPDATE SET record = EXCLUDED.record, cid = EXCLUDED.cid, indexed_at = now()""")) {
             while (true) {
                 JsonNode page = get(pds + "/xrpc/com.atproto.repo.listRecords?repo=" + enc(did) + "&collection="
                         + enc(collection) + "&limit=100" + (cursor == null ? "" : "&cursor=" + enc(cursor)));

@@ -53,7 +53,7 @@ final class WriterBenchmark {
             String json = "{\"$type\":\"app.bench.post\",\"text\":\"" + text + version + "\",\"createdAt\":\"2024-05-01T12:00:00.000Z\","
                     + "\"langs\":[\"en\"],\"reply\":{\"root\":{\"uri\":\"at://" + did + "/app.bench.post/" + rkey + "\"}}}";
             current.add(new RecordRow("at://" + did + "/app.bench.post/" + rkey, did, "app.bench.post", rkey,
-                    "bafyrei" + version + String.format("%052d", i), json));
+                    "bafyrei" + version + String.format("%052d", i), json, version.equals("v1") ? "3kaaaaaaaaaaa" : "3kbbbbbbbbbbb"));
         }
         return current;
     }

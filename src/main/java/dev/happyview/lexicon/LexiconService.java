@@ -28,6 +28,7 @@ public final class LexiconService {
     private final LexiconStore store;
     private final LexiconRegistry registry;
     private final List<LexiconListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> collectionListeners = new CopyOnWriteArrayList<>();
 
     public LexiconService(Database db, LexiconRegistry registry) throws SQLException {
         this.db = db;
@@ -38,6 +39,14 @@ public final class LexiconService {
 
     public void addListener(LexiconListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Told after every upload or delete, before the backfill listeners: the live source subscribes to the record
+     * collections, so a new one is indexed live from this moment.
+     */
+    public void addCollectionsListener(Runnable listener) {
+        collectionListeners.add(listener);
     }
 
     /** An upload: HappyView's body, every field but {@code lexicon_json} optional. */
@@ -90,8 +99,19 @@ public final class LexiconService {
         }
         Lexicon stored = store.find(id).orElseThrow();
         registry.put(stored);
+        notifyCollectionsChanged();
         if (stored.isBackfillEligible() && !wasEligible) notifyEligible(id);
         return new Uploaded(id, revision, revision == 1);
+    }
+
+    private void notifyCollectionsChanged() {
+        for (Runnable l : collectionListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                log.warn("telling the live source about changed collections failed: {}", e.toString());
+            }
+        }
     }
 
     private void notifyEligible(String collection) {
@@ -116,7 +136,10 @@ public final class LexiconService {
 
     public boolean delete(String id) throws SQLException {
         boolean deleted = store.delete(id);
-        if (deleted) registry.remove(id);
+        if (deleted) {
+            registry.remove(id);
+            notifyCollectionsChanged();
+        }
         return deleted;
     }
 }

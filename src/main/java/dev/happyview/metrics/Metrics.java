@@ -80,6 +80,23 @@ public final class Metrics implements Routes.Module, AutoCloseable {
         Gauge.builder("happyview_tap_dead_letters", deadLetters, s -> s.get()).register(registry);
     }
 
+    /** Live source progress: events applied and buffered, refused, the recent p99 lag, gaps found. */
+    public void live(Supplier<Long> applied, Supplier<Long> buffered, Supplier<Long> refused, Supplier<Double> lagP99Seconds,
+            Supplier<Long> gaps) {
+        keepAlive.addAll(java.util.List.of(applied, buffered, refused, lagP99Seconds, gaps));
+        FunctionCounter.builder("happyview_live_events_applied", applied, s -> s.get()).register(registry);
+        FunctionCounter.builder("happyview_live_events_buffered", buffered, s -> s.get()).register(registry);
+        FunctionCounter.builder("happyview_live_events_refused", refused, s -> s.get()).register(registry);
+        Gauge.builder("happyview_live_lag_p99_seconds", lagP99Seconds, s -> s.get())
+                .description("99th percentile of event time to committed write, last minute").register(registry);
+        FunctionCounter.builder("happyview_live_gaps", gaps, s -> s.get()).register(registry);
+    }
+
+    /** Repos by sync state (synchronized, backfilling, desynchronized), read at scrape time. */
+    public void repoSync(Supplier<Map<String, Long>> reposByState) {
+        multiGauge("happyview_repos_sync", "state", reposByState);
+    }
+
     /** A gauge per tag value, refreshed from the database at each scrape. */
     private void multiGauge(String name, String tag, Supplier<Map<String, Long>> values) {
         var gauge = MultiGauge.builder(name).register(registry);

@@ -31,7 +31,10 @@ final class RecordQueries {
      */
     record Label(String src, String val, String cts) {}
 
-    /** Records ordered by URI after {@code afterUri}; the (collection, uri) and (did, uri) indexes serve the filters. */
+    /**
+     * Records after {@code afterUri}, ordered by URI within a collection or a repo (the primary key (collection, uri)
+     * and the (did, uri) index serve the filters); without a filter, by collection then URI, the primary key's order.
+     */
     List<IndexedRecord> page(String collection, String did, String afterUri, int limit) throws SQLException {
         var sql = new StringBuilder("SELECT uri, did, collection, rkey, cid, record::text, indexed_at FROM records WHERE true");
         var params = new ArrayList<Object>();
@@ -43,11 +46,17 @@ final class RecordQueries {
             sql.append(" AND did = ?");
             params.add(did);
         }
+        boolean byCollection = collection == null && did == null;
         if (afterUri != null) {
-            sql.append(" AND uri > ?");
+            if (byCollection) {
+                sql.append(" AND (collection, uri) > (?, ?)");
+                params.add(RecordWriter.collectionOf(afterUri));
+            } else {
+                sql.append(" AND uri > ?");
+            }
             params.add(afterUri);
         }
-        sql.append(" ORDER BY uri LIMIT ?");
+        sql.append(byCollection ? " ORDER BY collection, uri LIMIT ?" : " ORDER BY uri LIMIT ?");
         params.add(limit);
         try (var c = db.connection(); var st = c.prepareStatement(sql.toString())) {
             for (int i = 0; i < params.size(); i++) st.setObject(i + 1, params.get(i));
@@ -61,8 +70,9 @@ final class RecordQueries {
 
     Optional<IndexedRecord> find(String uri) throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement(
-                "SELECT uri, did, collection, rkey, cid, record::text, indexed_at FROM records WHERE uri = ?")) {
-            st.setString(1, uri);
+                "SELECT uri, did, collection, rkey, cid, record::text, indexed_at FROM records WHERE collection = ? AND uri = ?")) {
+            st.setString(1, RecordWriter.collectionOf(uri)); // the table's key is (collection, uri)
+            st.setString(2, uri);
             try (var rs = st.executeQuery()) {
                 return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }

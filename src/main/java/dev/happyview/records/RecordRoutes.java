@@ -50,7 +50,7 @@ public final class RecordRoutes implements Routes.Module {
         });
         routes.delete("/admin/records", Permission.RECORDS_DELETE, (ctx, caller) -> {
             String uri = uri(ctx);
-            if (writer.delete(List.of(uri)) == 0) throw ApiException.notFound("no record " + uri);
+            if (writer.deleteUnconditionally(List.of(uri)) == 0) throw ApiException.notFound("no record " + uri);
             ctx.status(204);
         });
         routes.delete("/admin/records/collection", Permission.RECORDS_DELETE_COLLECTION, (ctx, caller) -> {

@@ -16,7 +16,9 @@ final class AccountAnswers {
     static ObjectNode status(SimRepo r) {
         ObjectNode o = Replies.JSON.createObjectNode().put("did", r.did);
         Faults.Kind k = r.fault == null ? null : r.fault.kind();
-        if (k == Faults.Kind.TAKENDOWN || k == Faults.Kind.DEACTIVATED) {
+        if (r.deleted) {
+            o.put("active", false).put("status", "deleted");
+        } else if (k == Faults.Kind.TAKENDOWN || k == Faults.Kind.DEACTIVATED) {
             o.put("active", false).put("status", k == Faults.Kind.TAKENDOWN ? "takendown" : "deactivated");
         } else {
             o.put("active", true).put("rev", r.rev());

@@ -6,7 +6,7 @@ import dev.happyview.protocol.syntax.Nsid;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The PDS hosts: {@code listRecords}, {@code getRepo}, {@code describeRepo}, {@code getRepoStatus} and
+ * The PDS hosts: {@code listRecords}, {@code getRepo}, {@code getLatestCommit}, {@code describeRepo}, {@code getRepoStatus} and
  * {@code listRepos} for the repos whose home is host {@code idx} (-1: the stale host wrong-pds documents name, which
  * hosts nothing), with each repo's fault applied.
  */
@@ -27,6 +27,7 @@ final class PdsServer {
         return switch (req.path()) {
             case "/xrpc/com.atproto.repo.listRecords" -> listRecords(idx, req);
             case "/xrpc/com.atproto.sync.getRepo" -> getRepo(idx, req);
+            case "/xrpc/com.atproto.sync.getLatestCommit" -> latestCommit(idx, req);
             case "/xrpc/com.atproto.repo.describeRepo" -> describeRepo(idx, req);
             case "/xrpc/com.atproto.sync.getRepoStatus" -> {
                 SimRepo r = hosted(idx, req.param("did"));
@@ -42,7 +43,7 @@ final class PdsServer {
     /** The repo if this PDS hosts it (by DID or handle) and it is not a not-found fault. */
     private SimRepo hosted(int idx, String repo) {
         SimRepo r = registry.findByDidOrHandle(repo);
-        if (r == null || r.home != idx || AccountAnswers.isFault(r, Faults.Kind.NOT_FOUND)) {
+        if (r == null || r.deleted || r.home != idx || AccountAnswers.isFault(r, Faults.Kind.NOT_FOUND)) {
             return null;
         }
         return r;
@@ -134,6 +135,21 @@ final class PdsServer {
         return SimHost.Response.of(200, "application/vnd.ipld.car", car.bytes())
                 .withMode(mode, r.fault == null ? 0 : r.fault.slowMillis())
                 .withGzipped(cache.gzipped(r, car));
+    }
+
+    /** {@code {cid, rev}} of the repo's current commit (the CAR of that revision is built once and cached). */
+    private SimHost.Response latestCommit(int idx, SimHost.Request req) {
+        String did = req.param("did");
+        SimRepo r = hosted(idx, did);
+        if (r == null) {
+            return Replies.xrpcError(400, "RepoNotFound", "Could not find repo for DID: " + did);
+        }
+        SimHost.Response err = accountError(r);
+        if (err != null) {
+            return err;
+        }
+        SimRepo.Car car = r.car();
+        return Replies.json(Replies.JSON.createObjectNode().put("cid", car.commitCid().toString()).put("rev", car.rev()));
     }
 
     private SimHost.Response describeRepo(int idx, SimHost.Request req) {

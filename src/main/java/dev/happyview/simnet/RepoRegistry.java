@@ -183,6 +183,24 @@ final class RepoRegistry {
         }
     }
 
+    /** Deletes an account and all its records; the relay keeps listing it, its PDS answers that it does not exist. */
+    void deleteAccount(String did) {
+        synchronized (mutationLock) {
+            SimRepo r = get(did);
+            r.deleteAccount();
+            fire(new Mutation(Mutation.Type.ACCOUNT_DELETED, did, null, null, null, null, r.rev()));
+        }
+    }
+
+    /** Moves a repo to another PDS host: its DID document names the new one, the old one no longer has it. */
+    void migrate(String did, int toHost) {
+        synchronized (mutationLock) {
+            SimRepo r = get(did);
+            r.home = toHost;
+            fire(new Mutation(Mutation.Type.MIGRATED, did, null, null, null, null, r.rev()));
+        }
+    }
+
     private void fire(Mutation m) {
         for (Consumer<Mutation> l : listeners) {
             l.accept(m);

@@ -175,6 +175,11 @@ public final class SimNetwork implements AutoCloseable {
         return registry.get(did).collectionCounts();
     }
 
+    /** The repo's current revision. */
+    public String revOf(String did) {
+        return registry.get(did).rev();
+    }
+
     /** The fault a repo carries, or null. */
     public Faults.Kind faultOf(String did) {
         SimRepo r = registry.get(did);
@@ -262,6 +267,21 @@ public final class SimNetwork implements AutoCloseable {
     /** Deletes a record; false if it did not exist. The relay keeps listing the repo (as collectiondir does). */
     public boolean deleteRecord(String uri) {
         return registry.deleteRecord(uri);
+    }
+
+    /** Deletes an account and all its records (Jetstream tells {@code #account} deleted). */
+    public void deleteAccount(String did) {
+        registry.deleteAccount(did);
+    }
+
+    /** Moves a repo to PDS host {@code toHost}; its DID document changes (Jetstream tells {@code #identity}). */
+    public void migrate(String did, int toHost) {
+        registry.migrate(did, toHost);
+    }
+
+    /** The PDS host index a repo lives on now. */
+    public int homeOf(String did) {
+        return registry.get(did).home;
     }
 
     /** Adds a did:plc repo with {@code records} generated records on PDS (index mod hosts); returns its DID. */

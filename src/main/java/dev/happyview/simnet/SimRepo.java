@@ -76,7 +76,10 @@ final class SimRepo {
     final String did;
     final String handle;
     final AtprotoKeyPair key;
-    final int home;
+    /** The PDS host it lives on; changes when the account migrates. */
+    volatile int home;
+    /** The account was deleted: no records, every host answers that it does not exist. */
+    volatile boolean deleted;
     final boolean web;
     final boolean giant;
     final Faults.RepoFault fault;
@@ -277,6 +280,14 @@ final class SimRepo {
         String coll = key.substring(0, key.indexOf('/'));
         collectionCounts.computeIfPresent(coll, (k, n) -> n <= 1 ? null : n - 1);
         return true;
+    }
+
+    /** Deletes the account: every record goes. */
+    synchronized void deleteAccount() {
+        records.clear();
+        collectionCounts.clear();
+        deleted = true;
+        nextMicros();
     }
 
     /** The repo as a signed CAR, blocks shuffled; CAR faults of this repo applied. Cached per rev. */

@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code simnet}: starts a {@link SimNetwork}, prints one JSON line
- * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo","best"},"repos","records","pds_urls"}}
- * and serves until interrupted.
+ * {@code simnet}: starts a {@link SimNetwork} and its Jetstream, prints one JSON line
+ * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo","best"},"repos","records",
+ * "pds_urls","jetstream_url"}} and serves until interrupted. With {@code --live-rate} the network changes at that rate
+ * for {@code --live-duration} seconds, then stays quiet; the ground truth is always the network as it is when asked.
  */
 @Command(name = "simnet", mixinStandardHelpOptions = true,
         description = "Serve a simulated AT Protocol network (relay, PLC, PDS hosts) on 127.0.0.1.")
@@ -61,6 +62,18 @@ public class SimnetCommand implements Callable<Integer> {
     @Option(names = "--tap-password", defaultValue = "", description = "Admin password of the Tap simulator (none by default).")
     String tapPassword;
 
+    @Option(names = "--live-rate", defaultValue = "0", description = "Changes per second while live: record creates, updates, deletes, account deletions, PDS migrations (default 0: none).")
+    double liveRate;
+
+    @Option(names = "--live-duration", defaultValue = "60", description = "Seconds the network changes for with --live-rate, then it stays quiet (default ${DEFAULT-VALUE}).")
+    int liveDuration;
+
+    @Option(names = "--jetstream-window", defaultValue = "3600", description = "Seconds of events the Jetstream keeps for replay; an older cursor gets 400 CursorTooOld (default ${DEFAULT-VALUE}).")
+    int jetstreamWindow;
+
+    @Option(names = "--jetstream-faults", defaultValue = "0/0/0", description = "D/C/M: every D-th event sent twice, the connection dropped after every C-th, cut in the middle of every M-th (0 = never).")
+    String jetstreamFaults;
+
     /** Completes when the network is up; for tests. */
     final CountDownLatch started = new CountDownLatch(1);
     volatile SimNetwork network;
@@ -81,6 +94,11 @@ public class SimnetCommand implements Callable<Integer> {
         if (prerender) net.prerender(100);
         Runtime.getRuntime().addShutdownHook(new Thread(net::close));
         var description = net.describe();
+        int[] jf = triple(jetstreamFaults);
+        var jetstream = JetstreamServer.start(net, Duration.ofSeconds(jetstreamWindow), 5_000_000);
+        jetstream.faults(new JetstreamServer.Faults(jf[0], jf[1], jf[2]));
+        Runtime.getRuntime().addShutdownHook(new Thread(jetstream::close));
+        description.put("jetstream_url", jetstream.url());
         if (tap) {
             var sim = TapSimulator.start(net, new HashSet<>(net.scenario().collections()), tapPassword,
                     Duration.ofSeconds(60));
@@ -90,6 +108,10 @@ public class SimnetCommand implements Callable<Integer> {
         System.out.println(Replies.JSON.writeValueAsString(description));
         System.out.flush();
         started.countDown();
+        if (liveRate > 0) {
+            var mutator = LiveMutator.start(net, liveRate, Duration.ofSeconds(liveDuration), seed);
+            Runtime.getRuntime().addShutdownHook(new Thread(mutator::close));
+        }
         try {
             Thread.currentThread().join();
         } catch (InterruptedException e) {
@@ -102,6 +124,14 @@ public class SimnetCommand implements Callable<Integer> {
         String[] p = s.split("/");
         if (p.length != 2) {
             throw new CommandLine.ParameterException(new CommandLine(new SimnetCommand()), option + " must be A/B: " + s);
+        }
+        return Arrays.stream(p).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+    }
+
+    private static int[] triple(String s) {
+        String[] p = s.split("/");
+        if (p.length != 3) {
+            throw new CommandLine.ParameterException(new CommandLine(new SimnetCommand()), "--jetstream-faults must be D/C/M: " + s);
         }
         return Arrays.stream(p).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
     }

@@ -170,12 +170,13 @@ public final class TapSimulator implements AutoCloseable {
     }
 
     private void backfill(String did) {
+        String rev = net.revOf(did); // before the snapshot: what follows reflects at least this revision
         GroundTruth truth = net.groundTruth(collections, did);
         ObjectNode identity = JSON.createObjectNode().put("did", did).put("handle", "user.test").put("is_active", true)
                 .put("status", "active");
         enqueue(did, false, "identity", identity, null, null, null);
         for (var e : truth.records().entrySet()) {
-            emitRecord(did, false, "create", e.getKey(), e.getValue(), truth.value(e.getKey()));
+            emitRecord(did, false, "create", e.getKey(), e.getValue(), truth.value(e.getKey()), rev);
         }
     }
 
@@ -185,14 +186,14 @@ public final class TapSimulator implements AutoCloseable {
             case CREATE -> "create";
             case UPDATE -> "update";
             case DELETE -> "delete";
-            case REPO_CREATED -> null;
+            case REPO_CREATED, ACCOUNT_DELETED, MIGRATED -> null;
         };
-        if (action != null) emitRecord(m.did(), true, action, m.uri(), m.cid(), m.value());
+        if (action != null) emitRecord(m.did(), true, action, m.uri(), m.cid(), m.value(), m.rev());
     }
 
-    private void emitRecord(String did, boolean live, String action, String uri, String cid, JsonNode value) {
+    private void emitRecord(String did, boolean live, String action, String uri, String cid, JsonNode value, String rev) {
         String[] parts = uri.substring(5).split("/");
-        ObjectNode r = JSON.createObjectNode().put("live", live).put("did", did).put("rev", "3kaaaaaaaaaaa")
+        ObjectNode r = JSON.createObjectNode().put("live", live).put("did", did).put("rev", rev)
                 .put("collection", parts[1]).put("rkey", parts[2]).put("action", action);
         if (!action.equals("delete")) {
             r.put("cid", cid);

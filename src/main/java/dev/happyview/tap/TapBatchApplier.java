@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Applies one batch of Tap events in one transaction: record changes through the shared {@link RecordWriter}, where
- * the last change of a URI in the batch wins (what applying them one by one would leave), and unusable frames to the
+ * Applies one batch of Tap events in one transaction: record changes through the shared {@link RecordWriter},
+ * ordered by repo revision (of one URI in the batch the newest change stands; a redelivered older event cannot undo
+ * it), and unusable frames to the
  * dead letters. Identity events and collections without a record lexicon store nothing.
  */
 final class TapBatchApplier {
@@ -32,30 +33,28 @@ final class TapBatchApplier {
 
     /** @param frames the frame each event was parsed from, kept for dead letters */
     Applied apply(List<TapEvent> events, List<String> frames) throws SQLException {
-        Map<String, RecordRow> lastChange = new LinkedHashMap<>(); // uri → row, or null for a delete
+        Map<String, TapEvent.RecordEvent> lastChange = new LinkedHashMap<>(); // uri → its newest event
         var deads = new ArrayList<TapDeadLetters.DeadLetter>();
         for (int i = 0; i < events.size(); i++) {
             switch (events.get(i)) {
-                case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) -> {
-                    lastChange.remove(r.uri()); // keep arrival order of the last change
-                    lastChange.put(r.uri(), r.recordJson() == null ? null
-                            : new RecordRow(r.uri(), r.did(), r.collection(), r.rkey(), r.cid(), r.recordJson()));
-                }
+                case TapEvent.RecordEvent r when isRecordCollection.test(r.collection()) ->
+                    // Of one record the newest revision stands (a redelivered older event may come after a newer one).
+                    lastChange.merge(r.uri(), r, (kept, next) -> next.rev().compareTo(kept.rev()) >= 0 ? next : kept);
                 case TapEvent.Unparseable u ->
                         deads.add(new TapDeadLetters.DeadLetter(u.id() < 0 ? null : u.id(), u.reason(), frames.get(i)));
                 default -> { } // identity events and collections without a record lexicon: nothing to store
             }
         }
         var upserts = new ArrayList<RecordRow>();
-        var deletes = new ArrayList<String>();
-        lastChange.forEach((uri, row) -> {
-            if (row == null) deletes.add(uri);
-            else upserts.add(row);
+        var deletes = new ArrayList<RecordWriter.Deletion>();
+        lastChange.forEach((uri, r) -> {
+            if (r.recordJson() == null) deletes.add(new RecordWriter.Deletion(uri, r.did(), r.rev()));
+            else upserts.add(new RecordRow(uri, r.did(), r.collection(), r.rkey(), r.cid(), r.recordJson(), r.rev()));
         });
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                // Deletes first: a URI is in only one of the two lists, so the order between them does not matter.
+                // A URI is in only one of the two lists; both are ordered by revision against what is stored.
                 if (!deletes.isEmpty()) writer.delete(c, deletes);
                 if (!upserts.isEmpty()) writer.upsert(c, upserts);
                 if (!deads.isEmpty()) TapDeadLetters.insert(c, deads);

@@ -11,6 +11,7 @@ import dev.happyview.protocol.syntax.CidSyntax;
 import dev.happyview.protocol.syntax.Did;
 import dev.happyview.protocol.syntax.Nsid;
 import dev.happyview.protocol.syntax.RecordKey;
+import dev.happyview.protocol.syntax.Tid;
 import dev.happyview.records.RecordRow;
 import java.io.IOException;
 
@@ -20,7 +21,7 @@ sealed interface TapEvent {
 
     /** A record change; {@code recordJson} and {@code cid} are null for deletes. */
     record RecordEvent(long id, boolean live, String did, String collection, String rkey, String action, String cid,
-            String recordJson) implements TapEvent {
+            String recordJson, String rev) implements TapEvent {
         String uri() {
             return "at://" + did + "/" + collection + "/" + rkey;
         }
@@ -81,6 +82,7 @@ sealed interface TapEvent {
     /** The fields of a {@code record} body as they stream by; the value is kept as JSON text. */
     final class RecordFields {
         private String did;
+        private String rev;
         private String collection;
         private String rkey;
         private String action = "";
@@ -96,6 +98,7 @@ sealed interface TapEvent {
                 String text = t == JsonToken.VALUE_STRING ? p.getText() : null;
                 switch (field) {
                     case "did" -> r.did = text;
+                    case "rev" -> r.rev = text;
                     case "collection" -> r.collection = text;
                     case "rkey" -> r.rkey = text;
                     case "action" -> r.action = text == null ? "" : text;
@@ -120,12 +123,13 @@ sealed interface TapEvent {
             if (!Did.isValid(did)) return new Unparseable(id, "record event without a valid did");
             if (!Nsid.isValid(collection)) return new Unparseable(id, "record event without a valid collection");
             if (!RecordKey.isValid(rkey)) return new Unparseable(id, "record event without a valid rkey");
-            if (action.equals("delete")) return new RecordEvent(id, live, did, collection, rkey, action, null, null);
+            if (!Tid.isValid(rev)) return new Unparseable(id, "record event without a valid rev");
+            if (action.equals("delete")) return new RecordEvent(id, live, did, collection, rkey, action, null, null, rev);
             if (!action.equals("create") && !action.equals("update")) return new Unparseable(id, "unknown action " + action);
             if (!CidSyntax.isValid(cid)) return new Unparseable(id, action + " without a valid cid");
             if (valueJson == null) return new Unparseable(id, action + " without a record value");
             if (RecordRow.hasNul(valueJson)) return new Unparseable(id, "record contains a NUL character");
-            return new RecordEvent(id, live, did, collection, rkey, action, cid, valueJson);
+            return new RecordEvent(id, live, did, collection, rkey, action, cid, valueJson, rev);
         }
     }
 }

@@ -85,12 +85,20 @@ final class MiniNetwork implements AutoCloseable {
                 return;
             }
             var q = query(ex.getRequestURI().getRawQuery());
-            String did = q.get("repo");
+            boolean latestCommit = ex.getRequestURI().getPath().endsWith("/com.atproto.sync.getLatestCommit");
+            String did = latestCommit ? q.get("did") : q.get("repo");
             if (failing.containsKey(did)) {
                 ScriptedServer.json(ex, 400, "{\"error\":\"" + failing.get(did) + "\",\"message\":\"nope\"}");
                 return;
             }
             var recs = repos.get(did);
+            if (latestCommit) {
+                // The records never change here: one revision for the whole life of the network.
+                ScriptedServer.json(ex, recs == null ? 400 : 200, recs == null
+                        ? "{\"error\":\"RepoNotFound\",\"message\":\"no repo\"}"
+                        : "{\"cid\":\"bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm\",\"rev\":\"3kaaaaaaaaaaa\"}");
+                return;
+            }
             if (recs == null || !collection.equals(q.get("collection"))) {
                 ScriptedServer.json(ex, 200, "{\"records\":[]}");
                 return;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.happyview.config.Setting;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
+import dev.happyview.simnet.JetstreamServer;
 import dev.happyview.simnet.TapSimulator;
 import dev.happyview.testing.Prerequisites;
 import dev.happyview.testing.TestApp;
@@ -199,6 +200,13 @@ class DashboardBrowserTest {
             shot("12-records");
 
             // Keyboard: the tabs follow the arrow keys.
+            byId("tab-records").sendKeys(Keys.ARROW_RIGHT);
+            wait.until(d -> "true".equals(byId("tab-stream").getAttribute("aria-selected")));
+            assertThat(js("return document.activeElement.id")).isEqualTo("tab-stream");
+            // Live tab without a live source (LIVE_SOURCE=off) says so and still counts repos by sync state.
+            wait.until(d -> byId("live-state").getText().equals("off"));
+            assertThat(byId("live-summary").getText()).contains("LIVE_SOURCE=off");
+            assertThat(byId("live-repo-states").getText()).contains("synchronized");
             byId("tab-records").sendKeys(Keys.ARROW_LEFT);
             wait.until(d -> "true".equals(byId("tab-lexicons").getAttribute("aria-selected")));
             assertThat(js("return document.activeElement.id")).isEqualTo("tab-lexicons");
@@ -239,6 +247,35 @@ class DashboardBrowserTest {
             assertThat(byId("tap-rate").getText()).contains("events/s").contains("applied");
             assertThat(byId("live").getText()).isEqualTo("live");
             shot("14-tap-mode");
+            assertAccessibleAndNoScriptErrors();
+        }
+    }
+
+    @Test
+    void theLiveTabShowsTheStream() throws Exception {
+        var scenario = Scenario.builder().seed(4).repos(10).pdsHosts(2).collections(POSTS).build();
+        try (var net = SimNetwork.start(scenario);
+                var jetstream = JetstreamServer.start(net, Duration.ofMinutes(5), 100_000);
+                var app = TestApp.start(TestApp.baseConfig().with(Setting.RELAY_URL, net.relayUrl())
+                        .with(Setting.PLC_URL, net.plcUrl()).with(Setting.LIVE_SOURCE, "jetstream")
+                        .with(Setting.JETSTREAM_URL, jetstream.url()))) {
+            assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, TestApp.recordLexiconUpload(POSTS, false)).status())
+                    .isEqualTo(201);
+            browser.get(app.baseUrl() + "/dashboard#stream");
+            type("api-key", TestApp.ADMIN_KEY);
+            byId("sign-in-form").submit();
+            wait.until(d -> byId("live-state").getText().equals("connected"));
+            for (int i = 0; i < 5; i++) {
+                net.createRecord(net.dids().get(i), POSTS, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .objectNode().put("text", "live " + i));
+            }
+            // The cards refresh by themselves as events are committed.
+            wait.until(d -> byId("live-counts").getText().startsWith("5 applied"));
+            assertThat(byId("live-url").getText()).contains(jetstream.url());
+            assertThat(byId("live-lag").getText()).matches("lag p50 [0-9,]+ ms · p99 [0-9,]+ ms");
+            assertThat(byId("live-repo-states").getText()).startsWith("5 synchronized");
+            assertThat(byId("live-no-gaps").isDisplayed()).isTrue();
+            shot("15-live");
             assertAccessibleAndNoScriptErrors();
         }
     }

@@ -32,7 +32,7 @@ class CollectionCountsTest {
         for (int i = 0; i < n; i++) {
             String rkey = "3k" + String.format("%011d", i);
             rows.add(new RecordRow("at://" + did + "/" + collection + "/" + rkey, did, collection, rkey,
-                    "bafyreib2rxk3rh6kzwq", "{\"$type\":\"" + collection + "\"}"));
+                    "bafyreib2rxk3rh6kzwq", "{\"$type\":\"" + collection + "\"}", "3kaaaaaaaaaaa"));
         }
         writer.upsert(rows);
     }

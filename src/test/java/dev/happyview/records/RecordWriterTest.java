@@ -3,11 +3,16 @@ package dev.happyview.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.happyview.store.Database;
+import dev.happyview.sync.RepoSyncStore;
 import dev.happyview.testing.TestPostgres;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,9 +32,13 @@ class RecordWriterTest {
         db.close();
     }
 
-    static RecordRow row(String did, String rkey, String cid, String text) {
+    static RecordRow row(String did, String rkey, String cid, String text, String rev) {
         return new RecordRow("at://" + did + "/app.test.post/" + rkey, did, "app.test.post", rkey, cid,
-                "{\"$type\":\"app.test.post\",\"text\":\"" + text + "\"}");
+                "{\"$type\":\"app.test.post\",\"text\":\"" + text + "\"}", rev);
+    }
+
+    static RecordRow row(String did, String rkey, String cid, String text) {
+        return row(did, rkey, cid, text, "3kaaaaaaaaaa2");
     }
 
     static Timestamp indexedAt(String uri) throws Exception {
@@ -38,6 +47,21 @@ class RecordWriterTest {
             try (var rs = st.executeQuery()) {
                 return rs.next() ? rs.getTimestamp(1) : null;
             }
+        }
+    }
+
+    static String cidOf(String uri) throws Exception {
+        try (var c = db.connection(); var st = c.prepareStatement("SELECT cid FROM records WHERE uri = ?")) {
+            st.setString(1, uri);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    static int delete(String uri, String did, String rev) throws Exception {
+        try (var c = db.connection()) {
+            return writer.delete(c, List.of(new RecordWriter.Deletion(uri, did, rev)));
         }
     }
 
@@ -50,30 +74,97 @@ class RecordWriterTest {
         Thread.sleep(20);
         assertThat(writer.upsert(first)).as("unchanged CIDs are skipped").isZero();
         assertThat(indexedAt(first.getFirst().uri())).as("an unchanged row is not touched").isEqualTo(before);
-        assertThat(writer.upsert(List.of(row(did, "a1", "bafyone2", "hello again")))).isEqualTo(1);
-        try (var c = db.connection(); var st = c.prepareStatement("SELECT cid, record->>'text' FROM records WHERE uri = ?")) {
+        assertThat(writer.upsert(List.of(row(did, "a1", "bafyone2", "hello again", "3kaaaaaaaaaa3")))).isEqualTo(1);
+        try (var c = db.connection(); var st = c.prepareStatement("SELECT cid, record->>'text', rev FROM records WHERE uri = ?")) {
             st.setString(1, first.getFirst().uri());
             try (var rs = st.executeQuery()) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("bafyone2");
                 assertThat(rs.getString(2)).isEqualTo("hello again");
+                assertThat(rs.getString(3)).isEqualTo("3kaaaaaaaaaa3");
             }
         }
-        assertThat(writer.delete(List.of(first.get(1).uri(), "at://" + did + "/app.test.post/nope"))).isEqualTo(1);
+        assertThat(writer.deleteUnconditionally(List.of(first.get(1).uri(), "at://" + did + "/app.test.post/nope"))).isEqualTo(1);
         assertThat(indexedAt(first.get(1).uri())).isNull();
     }
 
     @Test
-    void aBatchWithTheSameUriTwiceKeepsTheLastVersion() throws Exception {
+    void aBatchWithTheSameUriTwiceKeepsTheNewestRevision() throws Exception {
         String did = "did:plc:writer2";
-        assertThat(writer.upsert(List.of(row(did, "b1", "bafyold", "old"), row(did, "b1", "bafynew", "new")))).isEqualTo(1);
-        try (var c = db.connection(); var st = c.prepareStatement("SELECT cid FROM records WHERE uri = ?")) {
-            st.setString(1, "at://" + did + "/app.test.post/b1");
-            try (var rs = st.executeQuery()) {
-                rs.next();
-                assertThat(rs.getString(1)).isEqualTo("bafynew");
-            }
+        assertThat(writer.upsert(List.of(row(did, "b1", "bafynew", "new", "3kaaaaaaaaab3"),
+                row(did, "b1", "bafyold", "old", "3kaaaaaaaaab2")))).isEqualTo(1);
+        assertThat(cidOf("at://" + did + "/app.test.post/b1")).isEqualTo("bafynew");
+    }
+
+    @Test
+    void aWriteNeverReplacesOneReadAtANewerRevision() throws Exception {
+        String did = "did:plc:writer4";
+        String uri = "at://" + did + "/app.test.post/c1";
+        writer.upsert(List.of(row(did, "c1", "bafyv5", "v5", "3kaaaaaaaaac5")));
+        assertThat(writer.upsert(List.of(row(did, "c1", "bafyv3", "v3", "3kaaaaaaaaac3")))).isZero();
+        assertThat(cidOf(uri)).isEqualTo("bafyv5");
+        assertThat(writer.upsert(List.of(row(did, "c1", "bafyv7", "v7", "3kaaaaaaaaac7")))).isEqualTo(1);
+        assertThat(cidOf(uri)).isEqualTo("bafyv7");
+        assertThat(writer.upsert(List.of(row(did, "c1", "bafynull", "unknown", null))))
+                .as("a write of unknown revision does not replace a known one").isZero();
+        assertThat(cidOf(uri)).isEqualTo("bafyv7");
+    }
+
+    /**
+     * The race of every peer with unconditional writes: a backfill page read before a live delete is written after
+     * it. Here the page must not bring the record back, and an older page must not replace a newer live update.
+     */
+    @Test
+    void aPageReadBeforeALiveDeleteAndWrittenAfterItDoesNotResurrectTheRecord() throws Exception {
+        String did = "did:plc:writer5";
+        String uri = "at://" + did + "/app.test.post/d1";
+        var page = List.of(row(did, "d1", "bafypage", "listed", "3kaaaaaaaaad4")); // read at rev 4
+        assertThat(delete(uri, did, "3kaaaaaaaaad5")).isZero(); // the live delete arrives first: nothing to remove yet
+        assertThat(writer.upsert(page)).isZero();
+        assertThat(cidOf(uri)).as("the tombstone at rev 5 refuses the page read at rev 4").isNull();
+        assertThat(writer.upsert(List.of(row(did, "d1", "bafyagain", "re-created", "3kaaaaaaaaad6")))).isEqualTo(1);
+        assertThat(cidOf(uri)).as("a newer create passes the tombstone").isEqualTo("bafyagain");
+        assertThat(delete(uri, did, "3kaaaaaaaaad5")).as("a replayed older delete removes nothing").isZero();
+        assertThat(cidOf(uri)).isEqualTo("bafyagain");
+    }
+
+    @Test
+    void tombstonesLastUntilTheHorizonAndNoLonger() throws Exception {
+        String did = "did:plc:writer6";
+        String uri = "at://" + did + "/app.test.post/e1";
+        writer.upsert(List.of(row(did, "e1", "bafye", "e", "3kaaaaaaaaae1")));
+        assertThat(delete(uri, did, "3kaaaaaaaaae2")).isEqualTo(1);
+        assertThat(writer.pruneTombstones(Duration.ofHours(1))).as("a fresh tombstone is kept").isZero();
+        assertThat(writer.upsert(List.of(row(did, "e1", "bafye", "e", "3kaaaaaaaaae1")))).isZero();
+        Thread.sleep(1100);
+        assertThat(writer.pruneTombstones(Duration.ofSeconds(1))).isGreaterThanOrEqualTo(1);
+        assertThat(writer.upsert(List.of(row(did, "e1", "bafye", "e", "3kaaaaaaaaae1"))))
+                .as("past the horizon nothing remembers the delete").isEqualTo(1);
+    }
+
+    @Test
+    void aLiveDeleteInFlightMakesAConcurrentOlderPageWaitAndSeeItsTombstone() throws Exception {
+        String did = "did:plc:writer7";
+        String uri = "at://" + did + "/app.test.post/f1";
+        var sync = new RepoSyncStore(db);
+        writer.upsert(List.of(row(did, "f1", "bafyf", "f", "3kaaaaaaaaaf1")));
+        try (var c = db.connection()) {
+            c.setAutoCommit(false);
+            sync.route(c, Map.of(did, "3kaaaaaaaaaf5")); // what a live source does first in its transaction
+            writer.delete(c, List.of(new RecordWriter.Deletion(uri, did, "3kaaaaaaaaaf5")));
+            var page = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return writer.upsert(List.of(row(did, "f1", "bafyf2", "page", "3kaaaaaaaaaf3")));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(page).as("the page waits for the live transaction").isNotDone();
+            c.commit();
+            assertThat(page.get(10, TimeUnit.SECONDS)).isZero();
         }
+        assertThat(cidOf(uri)).isNull();
     }
 
     @Test
@@ -82,14 +173,28 @@ class RecordWriterTest {
         var rows = new ArrayList<RecordRow>();
         for (int i = 0; i < 10_000; i++) rows.add(row(did, String.format("k%05d", i), "bafy" + i, "n" + i));
         assertThat(writer.upsert(rows)).isEqualTo(10_000);
+        writer.upsert(List.of(row(did, "k99999", "bafylive", "written by a newer event", "3kaaaaaaaaaz9")));
         try (var c = db.connection(); var st = c.prepareStatement("SELECT count(*) FROM records WHERE did = ?")) {
             st.setString(1, did);
             try (var rs = st.executeQuery()) {
                 rs.next();
-                assertThat(rs.getLong(1)).isEqualTo(10_000);
+                assertThat(rs.getLong(1)).isEqualTo(10_001);
             }
         }
-        assertThat(writer.deleteMissing(did, "app.test.post", Set.of("k00001", "k00002"))).isEqualTo(9_998);
+        assertThat(writer.deleteMissing(did, "app.test.post", Set.of("k00001", "k00002"), "3kaaaaaaaaaa5")).isEqualTo(9_998);
         assertThat(indexedAt("at://" + did + "/app.test.post/k00001")).isNotNull();
+        assertThat(cidOf("at://" + did + "/app.test.post/k99999")).as("newer than the listing: kept").isEqualTo("bafylive");
+        assertThat(writer.upsert(List.of(row(did, "k00003", "bafy3", "n3"))))
+                .as("a pruned record leaves a tombstone at the listing's revision").isZero();
+    }
+
+    @Test
+    void purgingARepoRemovesAllItsRecordsForGood() throws Exception {
+        String did = "did:plc:writer8";
+        writer.upsert(List.of(row(did, "g1", "bafyg1", "g1", "3kaaaaaaaaag1"), row(did, "g2", "bafyg2", "g2", "3kaaaaaaaaag2")));
+        try (var c = db.connection()) {
+            assertThat(writer.purgeRepo(c, did, null)).isEqualTo(2);
+        }
+        assertThat(writer.upsert(List.of(row(did, "g1", "bafyg1", "g1", "3kaaaaaaaaag3")))).isZero();
     }
 }

@@ -26,7 +26,7 @@ class RecordsApiTest {
             String did = "did:plc:user" + (i % 25);
             String coll = i % 5 == 0 ? "app.test.like" : "app.test.post";
             String uri = "at://" + did + "/" + coll + "/r" + i;
-            rows.add(new RecordRow(uri, did, coll, "r" + i, "bafy" + i, "{\"n\":" + i + "}"));
+            rows.add(new RecordRow(uri, did, coll, "r" + i, "bafy" + i, "{\"n\":" + i + "}", "3kaaaaaaaaaaa"));
             if (coll.equals("app.test.post")) POSTS.add(uri);
             if (did.equals("did:plc:user3")) OF_DID.add(uri);
         }
@@ -63,7 +63,7 @@ class RecordsApiTest {
             try {
                 // A record sorting before everything already paged past must not shift later pages.
                 writer.upsert(List.of(new RecordRow("at://did:plc:user7/app.test.aaa/x" + n[0], "did:plc:user7",
-                        "app.test.aaa", "x" + n[0], "bafyx", "{}")));
+                        "app.test.aaa", "x" + n[0], "bafyx", "{}", "3kaaaaaaaaaaa")));
                 n[0]++;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -140,7 +140,8 @@ class RecordsApiTest {
     void selfLabelsAreListedInHappyViewsShape() throws Exception {
         new RecordWriter(app.app().database()).upsert(List.of(new RecordRow("at://did:plc:labelled/app.test.label/l1",
                 "did:plc:labelled", "app.test.label", "l1", "bafyl1", """
-                {"text":"x","labels":{"$type":"com.atproto.label.defs#selfLabels","values":[{"val":"nudity"},{"val":"gore"}]}}""")));
+                {"text":"x","labels":{"$type":"com.atproto.label.defs#selfLabels","values":[{"val":"nudity"},{"val":"gore"}]}}""",
+                "3kaaaaaaaaaaa")));
         JsonNode rec = app.get("/admin/records?collection=app.test.label", TestApp.ADMIN_KEY).json().get("records").get(0);
         assertThat(rec.get("labels").toString())
                 .isEqualTo("[{\"src\":\"did:plc:labelled\",\"val\":\"nudity\",\"cts\":\"\"},{\"src\":\"did:plc:labelled\",\"val\":\"gore\",\"cts\":\"\"}]");
@@ -153,7 +154,7 @@ class RecordsApiTest {
     void aWholeCollectionIsDeletedAndCounted() throws Exception {
         var rows = new ArrayList<RecordRow>();
         for (int i = 0; i < 30; i++) {
-            rows.add(new RecordRow("at://did:plc:wipe/app.test.wipe/w" + i, "did:plc:wipe", "app.test.wipe", "w" + i, "bafyw", "{}"));
+            rows.add(new RecordRow("at://did:plc:wipe/app.test.wipe/w" + i, "did:plc:wipe", "app.test.wipe", "w" + i, "bafyw", "{}", "3kaaaaaaaaaaa"));
         }
         new RecordWriter(app.app().database()).upsert(rows);
         var wiped = app.delete("/admin/records/collection?collection=app.test.wipe", TestApp.ADMIN_KEY);

@@ -19,7 +19,8 @@ class SimnetCommandTest {
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         Thread t = Thread.ofPlatform().daemon().start(() -> new CommandLine(cmd).execute(
                 "--seed", "4", "--repos", "6", "--pds", "2", "--collections", "app.bsky.feed.post,app.bsky.feed.like",
-                "--latency-ms", "1", "--rate-limit", "3000/300", "--faults", "not-found:1"));
+                "--latency-ms", "1", "--rate-limit", "3000/300", "--faults", "not-found:1", "--live-rate", "200",
+                "--live-duration", "1", "--jetstream-faults", "10/0/0"));
         try {
             assertThat(cmd.started.await(30, TimeUnit.SECONDS)).isTrue();
         } finally {
@@ -37,6 +38,11 @@ class SimnetCommandTest {
             assertThat(line.get("repos").asInt()).isEqualTo(6);
             assertThat(line.get("records").asLong()).isPositive();
             assertThat(SimHttp.get(line.get("ground_truth_url").asText()).text()).contains("\"expected_failure\":\"not-found\"");
+            assertThat(line.get("jetstream_url").asText()).startsWith("ws://127.0.0.1:");
+            long before = line.get("records").asLong();
+            Thread.sleep(1500); // --live-rate 200 for 1 s: the network changed, the ground truth says how it is now
+            assertThat(SimHttp.get(line.get("ground_truth_url").asText()).text().lines().filter(l -> l.contains("\"uri\"")).count())
+                    .isNotEqualTo(before);
         } finally {
             cmd.network.close();
             t.interrupt();

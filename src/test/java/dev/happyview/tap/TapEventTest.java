@@ -32,7 +32,7 @@ class TapEventTest {
     @Test
     void fieldsMayComeInAnyOrderAndUnknownOnesAreIgnored() {
         var e = parse("{'record':{'record':{'a':1},'cid':'" + CID + "','action':'update','rkey':'k','collection':'com.example.post',"
-                + "'did':'" + DID + "','extra':[1,{'x':2}]},'future':{'y':1},'type':'record','id':9}");
+                + "'did':'" + DID + "','rev':'3kaaaaaaaaaaa','extra':[1,{'x':2}]},'future':{'y':1},'type':'record','id':9}");
         assertThat(e).isInstanceOf(TapEvent.RecordEvent.class);
         assertThat(((TapEvent.RecordEvent) e).action()).isEqualTo("update");
         assertThat(((TapEvent.RecordEvent) e).live()).isFalse();
@@ -41,7 +41,7 @@ class TapEventTest {
     @Test
     void aDeleteCarriesNoRecordOrCid() {
         var e = (TapEvent.RecordEvent) parse("{'id':1,'type':'record','record':{'did':'" + DID + "','collection':'com.example.post',"
-                + "'rkey':'k','action':'delete'}}");
+                + "'rkey':'k','action':'delete','rev':'3kaaaaaaaaaaa'}}");
         assertThat(e.cid()).isNull();
         assertThat(e.recordJson()).isNull();
     }
@@ -56,7 +56,7 @@ class TapEventTest {
 
     @Test
     void unusableFramesSayWhy() {
-        String body = "'did':'" + DID + "','collection':'com.example.post','rkey':'k'";
+        String body = "'did':'" + DID + "','collection':'com.example.post','rkey':'k','rev':'3kaaaaaaaaaaa'";
         assertThat(reason("not json")).isEqualTo("not JSON");
         assertThat(reason("[1,2]")).isEqualTo("not a JSON object");
         assertThat(reason("{'id':1} trailing")).isEqualTo("not JSON");
@@ -70,6 +70,8 @@ class TapEventTest {
         assertThat(reason("{'id':1,'type':'record','record':{" + body.replace("com.example.post", "bad") + ",'action':'delete'}}"))
                 .isEqualTo("record event without a valid collection");
         assertThat(reason("{'id':1,'type':'record','record':{" + body + ",'action':'rename'}}")).isEqualTo("unknown action rename");
+        assertThat(reason("{'id':1,'type':'record','record':{" + body.replace("3kaaaaaaaaaaa", "1") + ",'action':'delete'}}"))
+                .isEqualTo("record event without a valid rev");
         assertThat(reason("{'id':1,'type':'record','record':{" + body + ",'action':'create','cid':'x','record':{}}}"))
                 .isEqualTo("create without a valid cid");
         assertThat(reason("{'id':1,'type':'record','record':{" + body + ",'action':'create','cid':'" + CID + "','record':[1]}}"))

@@ -35,6 +35,7 @@ public final class ServiceProcess implements AutoCloseable {
         var pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
                 System.getProperty("java.class.path"), "dev.happyview.Main", "serve", "--host", "127.0.0.1", "--port", "0");
         pb.environment().putAll(env);
+        pb.environment().putIfAbsent("LIVE_SOURCE", "off"); // traffic stays on loopback unless a test names its Jetstream
         pb.environment().put("HAPPYVIEW_LOG_LEVEL", "WARN");
         pb.redirectErrorStream(true);
         Process p = pb.start();

@@ -40,7 +40,8 @@ public final class TestApp implements AutoCloseable {
                 .with(Setting.ADMIN_API_KEY, ADMIN_KEY)
                 .with(Setting.ALLOW_PRIVATE_NETWORK, "true")
                 .with(Setting.RELAY_URL, "http://127.0.0.1:9")
-                .with(Setting.PLC_URL, "http://127.0.0.1:9");
+                .with(Setting.PLC_URL, "http://127.0.0.1:9")
+                .with(Setting.LIVE_SOURCE, "off"); // tests that index live changes name their simnet Jetstream
     }
 
     public static TestApp start(Config config) {

@@ -64,8 +64,15 @@ public final class RepoVerifier {
      */
     public VerifiedRepo verify(InputStream car, String expectedDid, SigningKeySource keys,
                                Predicate<String> wantedCollection, Consumer<RepoRecord> consumer) throws IOException {
+        return verify(car, expectedDid, keys, wantedCollection, commit -> {}, consumer);
+    }
+
+    /** The same, telling {@code onCommit} the verified commit before the first record (writes carry its rev). */
+    public VerifiedRepo verify(InputStream car, String expectedDid, SigningKeySource keys, Predicate<String> wantedCollection,
+                               Consumer<Commit> onCommit, Consumer<RepoRecord> consumer) throws IOException {
         try (CarBlockStore store = CarBlockStore.read(car, storeOptions)) {
             Commit commit = verifiedCommit(store, expectedDid, keys);
+            onCommit.accept(commit);
             long[] delivered = {0};
             long records = MstWalker.walk(commit.data(), store, (key, cid) -> {
                 int slash = key.indexOf('/');

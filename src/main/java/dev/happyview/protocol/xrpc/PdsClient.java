@@ -1,6 +1,7 @@
 package dev.happyview.protocol.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.happyview.protocol.syntax.Tid;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -56,6 +57,21 @@ public final class PdsClient {
         var params = new LinkedHashMap<String, String>();
         params.put("did", did);
         return client.query(pds, "com.atproto.sync.getRepoStatus", params, true);
+    }
+
+    /**
+     * The revision of the repo's current commit ({@code com.atproto.sync.getLatestCommit}); a listing started after
+     * this call reflects at least this revision.
+     */
+    public String latestCommitRev(String pds, String did) throws XrpcException, InterruptedException {
+        var params = new LinkedHashMap<String, String>();
+        params.put("did", did);
+        JsonNode answer = client.query(pds, "com.atproto.sync.getLatestCommit", params, true);
+        String rev = answer.path("rev").asText(null);
+        if (!Tid.isValid(rev)) {
+            throw XrpcException.transientFailure(200, "InvalidResponse", "getLatestCommit answer has no valid rev", null);
+        }
+        return rev;
     }
 
     /** The whole repo as a CAR stream (gzip-decoded, size-capped, idle-timed-out); the caller closes it. */
