@@ -17,6 +17,9 @@ import dev.happyview.dashboard.DashboardRoutes;
 import dev.happyview.lexicon.LexiconRegistry;
 import dev.happyview.lexicon.LexiconRoutes;
 import dev.happyview.lexicon.LexiconService;
+import dev.happyview.firehose.Firehose;
+import dev.happyview.firehose.ResyncJobs;
+import dev.happyview.live.GapRepair;
 import dev.happyview.live.JetstreamSource;
 import dev.happyview.live.Live;
 import dev.happyview.live.LiveRoutes;
@@ -44,6 +47,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.LoggerFactory;
 
 /** The composition root: builds every component once, wires them by hand, and closes them in reverse order. */
@@ -57,6 +61,7 @@ public final class App implements AutoCloseable {
     private Backfill backfill;
     private TapChannelConsumer tapConsumer;
     private Live live;
+    private Firehose firehose;
 
     private App(Config config) throws Exception {
         this.config = config;
@@ -99,23 +104,32 @@ public final class App implements AutoCloseable {
                 modules.add(new TapStatsRoutes(tap, consumer));
             }
             String liveSource = backfillSettings.mode() == BackfillMode.TAP ? "tap" : config.get(Setting.LIVE_SOURCE);
-            if (!List.of("tap", "jetstream", "off").contains(liveSource)) {
-                throw new IllegalArgumentException("LIVE_SOURCE must be jetstream or off, got '" + liveSource + "'");
+            if (!List.of("tap", "jetstream", "firehose", "off").contains(liveSource)) {
+                throw new IllegalArgumentException("LIVE_SOURCE must be jetstream, firehose or off, got '" + liveSource + "'");
             }
             var sync = new RepoSyncStore(db);
             var liveBuffer = new LiveBuffer();
-            HandOff handOff = liveSource.equals("jetstream") ? new HandOff(db, liveBuffer, Duration.ofHours(1)) : HandOff.off();
+            boolean streaming = liveSource.equals("jetstream") || liveSource.equals("firehose");
+            HandOff handOff = streaming ? new HandOff(db, liveBuffer, Duration.ofHours(1)) : HandOff.off();
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
                     backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff, handOff);
             closeables.add(backfill);
             closeables.add(new Housekeeping(handOff, writer, Duration.ofSeconds(30)));
+            var service = backfill.service();
+            // A repair also prunes: what was deleted while nothing was watching must go too.
+            GapRepair repair = did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null, null)).id();
             if (liveSource.equals("jetstream")) {
-                var service = backfill.service();
                 live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
-                        () -> registry.recordCollections(false), registry::isRecordCollection,
-                        // A repair also prunes: what was deleted while nothing was watching must go too.
-                        did -> service.create(new BackfillService.CreateRequest(null, did, true, null, null, null)).id(),
+                        () -> registry.recordCollections(false), registry::isRecordCollection, repair,
                         JetstreamSource.Settings.defaults());
+            } else if (liveSource.equals("firehose")) {
+                String url = config.get(Setting.FIREHOSE_URL).isBlank() ? config.get(Setting.RELAY_URL) : config.get(Setting.FIREHOSE_URL);
+                firehose = Firehose.start(url, db, writer, sync, liveBuffer, handOff, resolver,
+                        () -> registry.recordCollections(false), registry::isRecordCollection, repair, resyncJobs(service));
+                live = firehose.live();
+                modules.add(firehose);
+            }
+            if (live != null) {
                 closeables.add(live);
                 // Before the backfill listener: the live stream covers a new collection from the moment it is uploaded.
                 lexicons.addCollectionsListener(live::collectionsChanged);
@@ -128,7 +142,6 @@ public final class App implements AutoCloseable {
             writer.observeBatches(metrics::dbBatch);
             metrics.recordsWritten(writer::rowsWritten);
             metrics.httpClient(xrpc.stats());
-            var service = backfill.service();
             metrics.backfill(() -> unchecked(service::countsByStatus), () -> unchecked(service::repoCountsByState));
             if (tapConsumer != null) {
                 var consumer = tapConsumer;
@@ -142,6 +155,11 @@ public final class App implements AutoCloseable {
                     var lag = stats.lag(60_000);
                     return lag == null ? Double.NaN : lag.p99Ms() / 1000.0;
                 }, () -> unchecked(live.gaps()::count));
+            }
+            if (firehose != null) {
+                var fh = firehose;
+                metrics.firehose(fh.stats()::verified, fh.stats()::stale, () -> unchecked(fh::rejectionsByKind),
+                        () -> unchecked(fh::resyncsByKind));
             }
             metrics.repoSync(() -> unchecked(sync::countsByState).entrySet().stream()
                     .collect(java.util.stream.Collectors.toMap(e -> e.getKey().wire(), java.util.Map.Entry::getValue)));
@@ -177,9 +195,29 @@ public final class App implements AutoCloseable {
         return backfill;
     }
 
-    /** The live source's feature when LIVE_SOURCE=jetstream (direct mode), else null. */
+    /** The live source's feature when LIVE_SOURCE=jetstream or firehose (direct mode), else null. */
     public Live live() {
         return live;
+    }
+
+    /** The verified firehose source when LIVE_SOURCE=firehose, else null. */
+    public Firehose firehose() {
+        return firehose;
+    }
+
+    /** A resync is a backfill job of one repo: its whole signed repo (getRepo), verified, with pruning. */
+    private static ResyncJobs resyncJobs(BackfillService service) {
+        return new ResyncJobs() {
+            @Override
+            public UUID start(String did) throws Exception {
+                return service.create(new BackfillService.CreateRequest(null, did, true, null, "get-repo", null)).id();
+            }
+
+            @Override
+            public boolean active(UUID job) throws Exception {
+                return service.get(job).map(j -> !j.status().isTerminal()).orElse(false);
+            }
+        };
     }
 
     /** The Tap channel consumer in Tap mode, else null. */

@@ -49,7 +49,7 @@ final class GetRepoFetch implements FetchStrategy {
         var session = sessions.apply(work);
         try (InputStream car = pds.getRepo(work.pdsEndpoint(), work.did())) {
             verifier.verify(car, work.did(), refresh -> signingKey(work.did(), refresh), wanted::contains,
-                    commit -> session.readAt(commit.rev(), true), rec -> {
+                    commit -> session.readAt(commit.rev(), true, commit.data().toString()), rec -> {
                 if (cancelled.getAsBoolean()) throw new Abort(new CancelledException());
                 try {
                     session.add(toRow(work.did(), rec, session.rev()));

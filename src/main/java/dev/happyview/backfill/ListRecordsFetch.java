@@ -52,7 +52,7 @@ final class ListRecordsFetch implements FetchStrategy {
     Fetched fetchFrom(RepoWork work, String rev, Map<String, PdsClient.RecordPage> firstPages, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
         var session = sessions.apply(work);
-        session.readAt(rev, false);
+        session.readAt(rev, false, null);
         for (String collection : work.collections()) {
             String cursor = null;
             boolean afterShortPage = false;

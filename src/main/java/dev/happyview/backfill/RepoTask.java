@@ -72,7 +72,10 @@ final class RepoTask {
             BooleanSupplier stop = () -> cancelled.getAsBoolean() || System.nanoTime() > deadline;
             var work = new RepoWork(did, pds, collections, job.prune());
             Fetched fetched = strategy.fetch(work, stop);
-            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections)), null);
+            // The signed root only for a fetch that replaced the repo's records of every record collection (pruning):
+            // a chain checked from it can miss nothing; a partial or non-pruning fetch does not say what was deleted.
+            String root = job.prune() && job.collection() == null ? fetched.data() : null;
+            handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections), root), null);
             session = null;
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
             if (strategy.complete(work, () -> repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note()))) {

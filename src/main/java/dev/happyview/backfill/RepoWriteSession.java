@@ -32,6 +32,7 @@ final class RepoWriteSession {
     private int stored;
     private String rev;
     private boolean exactRev;
+    private String data;
 
     RepoWriteSession(RecordSink sink, RecordWriter writer, RepoWork work) {
         this.sink = sink;
@@ -41,11 +42,13 @@ final class RepoWriteSession {
 
     /**
      * The revision the strategy reads the repo at, told before the first record: exact for a CAR's commit, a lower
-     * bound for a listing after {@code getLatestCommit}. Rows carry it; pruning removes only rows read at or before it.
+     * bound for a listing after {@code getLatestCommit}; {@code data} is the CAR commit's MST root (null for a listing).
+     * Rows carry the revision; pruning removes only rows read at or before it.
      */
-    void readAt(String rev, boolean exact) {
+    void readAt(String rev, boolean exact, String data) {
         this.rev = rev;
         this.exactRev = exact;
+        this.data = data;
     }
 
     /** The revision told by {@link #readAt}. */
@@ -89,6 +92,6 @@ final class RepoWriteSession {
                 }
             }
         }
-        return new Fetched(stored, refused, rev, exactRev);
+        return new Fetched(stored, refused, rev, exactRev, data);
     }
 }

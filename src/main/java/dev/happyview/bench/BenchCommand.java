@@ -13,14 +13,15 @@ import picocli.CommandLine.Parameters;
  * {@code happyview bench SCENARIO}: runs a backfill against a simulated network and prints what it cost. Scenarios:
  * {@code writer} (the record writer alone), {@code tap} (Tap mode's channel), {@code live} (Jetstream replay
  * throughput and live lag), {@code firehose} (verified replay of a recorded relay firehose, in memory),
- * {@code signatures} (one signature check per curve and implementation), {@code db-bound}, {@code seed},
- * {@code skewed}, {@code mixed}, {@code rate-bound} (budgets that bind: one shared budget per host, then a separate
- * getRepo budget), and {@code all} (db-bound first, since its rate is part of the other scenarios' lower bound).
+ * {@code firehose-replay} (the same through the service: socket, verification, Postgres), {@code signatures} (one
+ * signature check per curve and implementation), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed},
+ * {@code rate-bound} (budgets that bind: one shared budget per host, then a separate getRepo budget), and
+ * {@code all} (db-bound first, since its rate is part of the other scenarios' lower bound).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a backfill against the simulated network and print records/s, requests, ratio to the lower bound and heap.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "writer, tap, live, firehose, signatures, db-bound, seed, skewed, mixed, rate-bound or all")
+    @Parameters(index = "0", description = "writer, tap, live, firehose, firehose-replay, signatures, db-bound, seed, skewed, mixed, rate-bound or all")
     String scenario;
 
     @Option(names = "--strategy", description = "Fetch strategy for the service: auto, list-records, get-repo (default: auto)")
@@ -38,10 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Rows per statement for the writer benchmark (default: 1000)")
     int batch = 1000;
 
-    @Option(names = "--record-rate", description = "live: changes per second of the recorded stream (default: 10000)")
+    @Option(names = "--record-rate", description = "live, firehose-replay: changes per second of the recorded stream (default: 10000)")
     double recordRate = 10_000;
 
-    @Option(names = "--record-seconds", description = "live: seconds of recorded stream (default: 20)")
+    @Option(names = "--record-seconds", description = "live, firehose-replay: seconds of recorded stream (default: 20)")
     int recordSeconds = 20;
 
     @Option(names = "--lag-rate", description = "live: changes per second while the lag is measured (default: 2000)")
@@ -67,6 +68,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (scenario.equals("live")) {
                 LiveBenchmark.run(pg, System.out, recordRate, recordSeconds, lagRate, lagSeconds);
+                return 0;
+            }
+            if (scenario.equals("firehose-replay")) {
+                FirehoseReplayBenchmark.run(pg, System.out, recordRate, recordSeconds);
                 return 0;
             }
             if (scenario.equals("writer")) {

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -26,7 +25,6 @@ import java.util.function.Predicate;
  */
 public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, BufferApplier {
     public static final String SOURCE = "jetstream";
-    private static final Set<String> REMOVED = Set.of("deleted", "takendown");
 
     private final RecordWriter writer;
     private final RepoSyncStore sync;
@@ -49,7 +47,7 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
     }
 
     @Override
-    public String apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException {
+    public Result apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException {
         var parsed = new ArrayList<JetstreamEvent>(events.size());
         String newest = null;
         for (BufferedEvent b : events) {
@@ -58,7 +56,7 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
             if (e.rev() != null && (newest == null || e.rev().compareTo(newest) > 0)) newest = e.rev();
         }
         apply(c, parsed, snapshot);
-        return newest;
+        return new Result(newest, null);
     }
 
     /** Applies events in order; with a snapshot, commits it already contains are skipped. */
@@ -114,17 +112,8 @@ public final class JetstreamApplier implements LiveApplier<JetstreamEvent>, Buff
 
     /** Applies an account change; true if the repo must be fetched again (its records were removed before). */
     private boolean account(Connection c, JetstreamEvent.Account a) throws SQLException {
-        String status = a.active() ? "active" : a.status() == null ? "inactive" : a.status();
-        String previous = sync.accountStatus(c, a.did());
-        sync.setAccountStatus(c, a.did(), status);
-        if (REMOVED.contains(status)) {
-            writer.purgeRepo(c, a.did(), null);
-            return false;
-        }
-        if (a.active() && previous != null && REMOVED.contains(previous)) {
-            sync.markDesynchronized(c, List.of(a.did()), "account active again after " + previous);
-            return true;
-        }
-        return false;
+        if (AccountChanges.apply(c, sync, writer, a.did(), a.active(), a.status()) != AccountChanges.Effect.BACK) return false;
+        sync.markDesynchronized(c, List.of(a.did()), "account active again after its records were removed");
+        return true;
     }
 }

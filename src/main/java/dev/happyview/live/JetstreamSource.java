@@ -31,10 +31,8 @@ import org.slf4j.LoggerFactory;
  * repaired by a backfill of the record collections, and the stream restarted from now. A connection silent for longer
  * than the idle limit (Jetstream pings every 30 s) is dropped and opened again.
  */
-public final class JetstreamSource implements AutoCloseable {
+public final class JetstreamSource implements LiveSource {
     private static final Logger log = LoggerFactory.getLogger(JetstreamSource.class);
-
-    public enum State { IDLE, CONNECTING, CONNECTED, DISCONNECTED, STOPPED }
 
     /**
      * @param window    how far back the source replays (Jetstream keeps 24 h); an older cursor is a gap
@@ -46,10 +44,6 @@ public final class JetstreamSource implements AutoCloseable {
             return new Settings(Duration.ofHours(24), Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(120));
         }
     }
-
-    /** What {@code /admin/live} shows of the connection. */
-    public record Status(State state, String url, List<String> collections, Instant connectedSince, long reconnects,
-            String lastError) {}
 
     private final String baseUrl;
     private final Supplier<List<String>> collections;
@@ -90,8 +84,20 @@ public final class JetstreamSource implements AutoCloseable {
         connector = Thread.ofPlatform().daemon().name("jetstream-connector").start(this::connectLoop);
     }
 
+    @Override
+    public String name() {
+        return JetstreamApplier.SOURCE;
+    }
+
+    @Override
     public Status status() {
         return new Status(state, baseUrl, subscribed, connectedSince, reconnects.get(), lastError);
+    }
+
+    /** Jetstream's cursor is the event time, in microseconds since the epoch. */
+    @Override
+    public Instant cursorTime(long cursor) {
+        return Instant.ofEpochSecond(cursor / 1_000_000, (cursor % 1_000_000) * 1000);
     }
 
     private void connectLoop() {
@@ -219,6 +225,7 @@ public final class JetstreamSource implements AutoCloseable {
      * before its cursor. Unlike an {@code options_update} (which Jetstream does not acknowledge, so events right after
      * it may still be filtered by the old list), the replay covers every event of a new collection since the cursor.
      */
+    @Override
     public void collectionsChanged() {
         if (collections.get().equals(subscribed) && socket != null) return;
         reconnectAtOnce = true;

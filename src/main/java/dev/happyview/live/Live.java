@@ -14,22 +14,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Live indexing from Jetstream, assembled: the client, the pipeline that applies its events, and the applier the
- * backfill hand-off uses for events that waited in the buffer. Built once by the composition root.
+ * Live indexing, assembled: the source's client, the pipeline that applies its events, and the applier the backfill
+ * hand-off uses for events that waited in the buffer. Built once by the composition root: {@link #startJetstream}
+ * here, the verified firehose by its own package through {@link #of}.
  */
 public final class Live implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Live.class);
 
-    private final JetstreamSource source;
-    private final LivePipeline<String, JetstreamEvent> pipeline;
+    private final LiveSource source;
+    private final LivePipeline<?, ?> pipeline;
     private final CursorStore cursors;
     private final GapLog gaps;
+    private final AutoCloseable extra;
 
-    private Live(JetstreamSource source, LivePipeline<String, JetstreamEvent> pipeline, CursorStore cursors, GapLog gaps) {
+    private Live(LiveSource source, LivePipeline<?, ?> pipeline, CursorStore cursors, GapLog gaps, AutoCloseable extra) {
         this.source = source;
         this.pipeline = pipeline;
         this.cursors = cursors;
         this.gaps = gaps;
+        this.extra = extra;
+    }
+
+    /**
+     * A started source and its pipeline.
+     *
+     * @param extra closed first (a source's helpers, such as the firehose's resyncs), or null
+     */
+    public static Live of(LiveSource source, LivePipeline<?, ?> pipeline, CursorStore cursors, GapLog gaps, AutoCloseable extra) {
+        return new Live(source, pipeline, cursors, gaps, extra);
     }
 
     /**
@@ -49,7 +61,7 @@ public final class Live implements AutoCloseable {
         var source = new JetstreamSource(url, collections, pipeline, cursors, gaps, repair, settings);
         pipeline.start();
         source.start();
-        return new Live(source, pipeline, cursors, gaps);
+        return new Live(source, pipeline, cursors, gaps, null);
     }
 
     private static void afterCommit(LiveApplier.Outcome outcome, DidResolver resolver, GapRepair repair) {
@@ -65,11 +77,11 @@ public final class Live implements AutoCloseable {
         }
     }
 
-    public JetstreamSource source() {
+    public LiveSource source() {
         return source;
     }
 
-    public LivePipeline<String, JetstreamEvent> pipeline() {
+    public LivePipeline<?, ?> pipeline() {
         return pipeline;
     }
 
@@ -88,6 +100,13 @@ public final class Live implements AutoCloseable {
 
     @Override
     public void close() {
+        if (extra != null) {
+            try {
+                extra.close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", source.name(), e.toString());
+            }
+        }
         source.close();
         pipeline.close();
     }

@@ -11,6 +11,24 @@ public interface LiveApplier<E extends LiveEvent> {
     String source();
 
     /**
+     * Work done on a partition's share of a batch before its transaction opens, in the partition's thread (so it runs
+     * in parallel across partitions and holds no database connection): a source that checks signatures does it here.
+     * Called again, with the same events, when the transaction is retried. Returns the events to route and apply, in
+     * order; the others are counted as applied and covered by the cursor.
+     */
+    default List<E> prepare(List<E> events) throws SQLException {
+        return events;
+    }
+
+    /**
+     * Whether routing records each repo's newest event revision as its applied revision ({@code repo_sync.rev}).
+     * False for a source whose applier decides what is applied (the firehose checks each commit's chain first).
+     */
+    default boolean routeRecordsRevision() {
+        return true;
+    }
+
+    /**
      * Applies events of repos that are not being backfilled, in stream order, in the caller's transaction. Events of
      * one repo come in the order the source sent them.
      */

@@ -191,10 +191,11 @@ public final class LivePipeline<F, E extends LiveEvent> implements AutoCloseable
     private void apply(int partition, Work<E> work) throws SQLException {
         LiveApplier.Outcome outcome;
         int bufferedCount;
+        List<E> events = applier.prepare(work.events());
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                var routed = route(c, work.events());
+                var routed = route(c, events);
                 bufferedCount = routed.bufferedCount;
                 outcome = applier.apply(c, routed.direct);
                 cursors.save(c, applier.source(), partition, work.cursor());
@@ -215,7 +216,7 @@ public final class LivePipeline<F, E extends LiveEvent> implements AutoCloseable
         Map<String, String> newest = new HashMap<>();
         for (E e : events) {
             if (e.did() == null) continue;
-            String rev = e.rev();
+            String rev = applier.routeRecordsRevision() ? e.rev() : null;
             newest.merge(e.did(), rev == null ? "" : rev, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         }
         newest.replaceAll((did, rev) -> rev.isEmpty() ? null : rev);

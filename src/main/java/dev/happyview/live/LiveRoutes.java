@@ -51,9 +51,9 @@ public final class LiveRoutes implements Routes.Module {
             out.put("connected_since", status.connectedSince());
             out.put("reconnects", status.reconnects());
             out.put("last_error", status.lastError() != null ? status.lastError() : live.pipeline().lastError());
-            var cursor = live.cursors().resumePoint(JetstreamApplier.SOURCE);
+            var cursor = live.cursors().resumePoint(live.source().name());
             out.put("cursor", cursor.isPresent() ? cursor.getAsLong() : null);
-            out.put("cursor_time", cursor.isPresent() ? micros(cursor.getAsLong()) : null);
+            out.put("cursor_time", cursor.isPresent() ? live.source().cursorTime(cursor.getAsLong()) : null);
             long last = stats.lastEventMicros();
             out.put("last_event_time", last < 0 ? null : micros(last));
             var lag = stats.lag(60_000);
@@ -66,6 +66,7 @@ public final class LiveRoutes implements Routes.Module {
             out.put("backlog", live.pipeline().backlog());
             out.put("gaps", live.gaps().count());
             out.put("recent_gaps", live.gaps().recent(5));
+            out.putAll(live.source().details());
         } else {
             out.put("state", "off");
         }

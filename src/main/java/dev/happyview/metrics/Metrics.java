@@ -92,6 +92,21 @@ public final class Metrics implements Routes.Module, AutoCloseable {
         FunctionCounter.builder("happyview_live_gaps", gaps, s -> s.get()).register(registry);
     }
 
+    /**
+     * The verified firehose: commits verified and events ignored as stale (this process), events refused by kind and
+     * resyncs started by the kind of gap that asked for them (from the database).
+     */
+    public void firehose(Supplier<Long> verified, Supplier<Long> stale, Supplier<Map<String, Long>> rejectedByKind,
+            Supplier<Map<String, Long>> resyncsByKind) {
+        keepAlive.addAll(List.of(verified, stale));
+        FunctionCounter.builder("happyview_firehose_verified", verified, s -> s.get())
+                .description("Commits and syncs whose signature and ops verified").register(registry);
+        FunctionCounter.builder("happyview_firehose_stale", stale, s -> s.get())
+                .description("Events at or below their repo's stored rev, ignored").register(registry);
+        multiGauge("happyview_firehose_rejected", "kind", rejectedByKind);
+        multiGauge("happyview_firehose_resyncs", "kind", resyncsByKind);
+    }
+
     /** Repos by sync state (synchronized, backfilling, desynchronized), read at scrape time. */
     public void repoSync(Supplier<Map<String, Long>> reposByState) {
         multiGauge("happyview_repos_sync", "state", reposByState);

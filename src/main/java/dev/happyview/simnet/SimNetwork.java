@@ -269,6 +269,11 @@ public final class SimNetwork implements AutoCloseable {
         return registry.deleteRecord(uri);
     }
 
+    /** Whether the account was deleted (or taken down). */
+    public boolean accountDeleted(String did) {
+        return registry.get(did).deleted;
+    }
+
     /** Deletes an account and all its records (Jetstream tells {@code #account} deleted). */
     public void deleteAccount(String did) {
         registry.deleteAccount(did);
@@ -308,6 +313,11 @@ public final class SimNetwork implements AutoCloseable {
         for (SimHost h : hosts) {
             h.close();
         }
+    }
+
+    /** The state every server reads (for a server of this package that needs the repos themselves). */
+    RepoRegistry registry() {
+        return registry;
     }
 
     /** For the CLI: a summary line. */

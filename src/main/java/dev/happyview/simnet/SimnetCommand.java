@@ -11,10 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code simnet}: starts a {@link SimNetwork} and its Jetstream, prints one JSON line
- * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo","best"},"repos","records",
- * "pds_urls","jetstream_url"}} and serves until interrupted. With {@code --live-rate} the network changes at that rate
- * for {@code --live-duration} seconds, then stays quiet; the ground truth is always the network as it is when asked.
+ * {@code simnet}: starts a {@link SimNetwork}, its Jetstream and its relay firehose, prints one JSON line
+ * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo","best"},"repos","records","pds_urls",
+ * "jetstream_url","firehose_url"}} and serves until interrupted. With {@code --live-rate} the network changes at that rate for
+ * {@code --live-duration} seconds, then stays quiet; the ground truth is always the network as it is when asked.
  */
 @Command(name = "simnet", mixinStandardHelpOptions = true,
         description = "Serve a simulated AT Protocol network (relay, PLC, PDS hosts) on 127.0.0.1.")
@@ -74,6 +74,12 @@ public class SimnetCommand implements Callable<Integer> {
     @Option(names = "--jetstream-faults", defaultValue = "0/0/0", description = "D/C/M: every D-th event sent twice, the connection dropped after every C-th, cut in the middle of every M-th (0 = never).")
     String jetstreamFaults;
 
+    @Option(names = "--firehose-events", defaultValue = "1000000", description = "Events the firehose keeps for replay; an older cursor gets #info OutdatedCursor (default ${DEFAULT-VALUE}).")
+    int firehoseEvents;
+
+    @Option(names = "--firehose-faults", defaultValue = "0/0/0/0/0/0/0/0/0", description = "D/F/M/S/R/T/O/E/C, every n-th commit: dropped, an extra forged one, an extra one whose ops do not match its tree, an older one sent again, replaced by a #sync, sent tooBig, oversized; every n-th frame sent: an error frame, cut in the middle (0 = never).")
+    String firehoseFaults;
+
     /** Completes when the network is up; for tests. */
     final CountDownLatch started = new CountDownLatch(1);
     volatile SimNetwork network;
@@ -94,11 +100,16 @@ public class SimnetCommand implements Callable<Integer> {
         if (prerender) net.prerender(100);
         Runtime.getRuntime().addShutdownHook(new Thread(net::close));
         var description = net.describe();
-        int[] jf = triple(jetstreamFaults);
+        int[] jf = numbers(jetstreamFaults, 3, "--jetstream-faults must be D/C/M");
         var jetstream = JetstreamServer.start(net, Duration.ofSeconds(jetstreamWindow), 5_000_000);
         jetstream.faults(new JetstreamServer.Faults(jf[0], jf[1], jf[2]));
         Runtime.getRuntime().addShutdownHook(new Thread(jetstream::close));
         description.put("jetstream_url", jetstream.url());
+        int[] ff = numbers(firehoseFaults, 9, "--firehose-faults must be D/F/M/S/R/T/O/E/C");
+        var firehose = FirehoseServer.start(net, firehoseEvents);
+        firehose.faults(new FirehoseServer.Faults(ff[0], ff[1], ff[2], ff[3], ff[4], ff[5], ff[6], ff[7], ff[8]));
+        Runtime.getRuntime().addShutdownHook(new Thread(firehose::close));
+        description.put("firehose_url", firehose.url());
         if (tap) {
             var sim = TapSimulator.start(net, new HashSet<>(net.scenario().collections()), tapPassword,
                     Duration.ofSeconds(60));
@@ -128,10 +139,10 @@ public class SimnetCommand implements Callable<Integer> {
         return Arrays.stream(p).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
     }
 
-    private static int[] triple(String s) {
+    private static int[] numbers(String s, int count, String expected) {
         String[] p = s.split("/");
-        if (p.length != 3) {
-            throw new CommandLine.ParameterException(new CommandLine(new SimnetCommand()), "--jetstream-faults must be D/C/M: " + s);
+        if (p.length != count) {
+            throw new CommandLine.ParameterException(new CommandLine(new SimnetCommand()), expected + ": " + s);
         }
         return Arrays.stream(p).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
     }

@@ -19,17 +19,31 @@ public interface BufferApplier {
      *
      * @param snapshot what the backfill wrote: its revision, and whether that revision is exact (a CAR's commit) or a
      *                 lower bound (listRecords after {@code getLatestCommit}); null if the backfill did not complete
-     * @return the newest revision applied, or null
+     * @return the newest revision applied, and whether the events left the repo desynchronized
      */
-    String apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException;
+    Result apply(Connection c, String did, List<BufferedEvent> events, Snapshot snapshot) throws SQLException;
+
+    /**
+     * What applying buffered events did.
+     *
+     * @param newestRev      the newest revision applied, or null
+     * @param desynchronized why the repo is still not in sync after them (an event did not chain on the backfill's
+     *                       state), or null
+     */
+    record Result(String newestRev, String desynchronized) {}
 
     /**
      * What a backfill wrote: the collections it fetched and the revision it read them at, exact (a CAR's commit) or a
-     * lower bound (a listing after {@code getLatestCommit}).
+     * lower bound (a listing after {@code getLatestCommit}); {@code data} is the MST root CID of that commit when the
+     * backfill read a signed CAR, else null.
      */
-    record Snapshot(String rev, boolean exact, Set<String> collections) {
+    record Snapshot(String rev, boolean exact, Set<String> collections, String data) {
         public Snapshot {
             collections = Set.copyOf(collections);
+        }
+
+        public Snapshot(String rev, boolean exact, Set<String> collections) {
+            this(rev, exact, collections, null);
         }
 
         /**

@@ -120,9 +120,19 @@ public final class HandOff {
                 if (!rs.next() || !owner.equals(rs.getObject(1, UUID.class))) return false;
             }
         }
+        if (snapshot != null && snapshot.data() != null) {
+            // The MST root of the fetched commit: a source that checks chains (the firehose) continues from it.
+            try (var st = c.prepareStatement("UPDATE repo_sync SET data = ?, data_rev = ? WHERE did = ?")) {
+                st.setString(1, snapshot.data());
+                st.setString(2, snapshot.rev());
+                st.setString(3, did);
+                st.executeUpdate();
+            }
+        }
         List<BufferedEvent> events = buffer.of(c, did);
         String newest = snapshot == null ? null : snapshot.rev();
         boolean dropped = false;
+        String desynchronized = null;
         int from = 0;
         while (from < events.size()) {
             // Consecutive events of one source go to that source together, keeping arrival order across sources.
@@ -135,8 +145,10 @@ public final class HandOff {
                 log.warn("{}: dropping {} event(s) buffered by live source '{}', which is not running", did, to - from, source);
                 dropped = true;
             } else {
-                String applied = applier.apply(c, did, events.subList(from, to), snapshot);
+                BufferApplier.Result result = applier.apply(c, did, events.subList(from, to), snapshot);
+                String applied = result.newestRev();
                 if (applied != null && (newest == null || applied.compareTo(newest) > 0)) newest = applied;
+                if (result.desynchronized() != null) desynchronized = result.desynchronized();
             }
             from = to;
         }
@@ -145,10 +157,11 @@ public final class HandOff {
                 UPDATE repo_sync SET state = ?, rev = greatest(rev, ?), reason = ?, backfill_owner = NULL,
                        backfill_expires_at = NULL, updated_at = now()
                  WHERE did = ?""")) {
-            boolean complete = snapshot != null && !dropped;
+            boolean complete = snapshot != null && !dropped && desynchronized == null;
             st.setString(1, (complete ? SyncState.SYNCHRONIZED : SyncState.DESYNCHRONIZED).wire());
             st.setString(2, newest);
-            st.setString(3, complete ? null : dropped ? "buffered events of a stopped live source were dropped" : reason);
+            st.setString(3, complete ? null : dropped ? "buffered events of a stopped live source were dropped"
+                    : snapshot != null && desynchronized != null ? desynchronized : reason);
             st.setString(4, did);
             st.executeUpdate();
         }

@@ -24,8 +24,8 @@ class NulRecordsTest {
 
     @Test
     void theNoteNamesTheFirstRefusedRecords() {
-        assertThat(new Fetched(5, List.of(), "3kaaaaaaaaaaa", true).note()).isNull();
-        assertThat(new Fetched(5, List.of("at://a", "at://b", "at://c", "at://d"), "3kaaaaaaaaaaa", true).note())
+        assertThat(new Fetched(5, List.of(), "3kaaaaaaaaaaa", true, null).note()).isNull();
+        assertThat(new Fetched(5, List.of("at://a", "at://b", "at://c", "at://d"), "3kaaaaaaaaaaa", true, null).note())
                 .startsWith("4 record(s) not stored (a NUL character")
                 .contains("at://a, at://b, at://c, …").doesNotContain("at://d");
     }

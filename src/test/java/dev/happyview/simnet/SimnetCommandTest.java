@@ -39,6 +39,7 @@ class SimnetCommandTest {
             assertThat(line.get("records").asLong()).isPositive();
             assertThat(SimHttp.get(line.get("ground_truth_url").asText()).text()).contains("\"expected_failure\":\"not-found\"");
             assertThat(line.get("jetstream_url").asText()).startsWith("ws://127.0.0.1:");
+            assertThat(line.get("firehose_url").asText()).startsWith("ws://127.0.0.1:");
             long before = line.get("records").asLong();
             Thread.sleep(1500); // --live-rate 200 for 1 s: the network changed, the ground truth says how it is now
             assertThat(SimHttp.get(line.get("ground_truth_url").asText()).text().lines().filter(l -> l.contains("\"uri\"")).count())

@@ -8,6 +8,7 @@ import static dev.happyview.protocol.repo.RepoVerificationException.Kind.TRUNCAT
 import dev.happyview.protocol.multiformats.Varint;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,11 @@ public final class CarSlice implements BlockSource {
     @Override
     public byte[] get(Cid cid) {
         return blocks.get(cid);
+    }
+
+    /** The blocks by CID (a read-only view). */
+    public Map<Cid, byte[]> blocks() {
+        return Collections.unmodifiableMap(blocks);
     }
 
     /** Distinct blocks. */
