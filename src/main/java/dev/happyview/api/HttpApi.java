@@ -13,7 +13,12 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP server: Javalin on virtual threads, JSON errors for every failure, routes from the feature modules. */
+/**
+ * The HTTP server: Javalin on a pool of platform threads, JSON errors for every failure, routes from the feature
+ * modules. Not on virtual threads: a backfill keeps hundreds of virtual threads runnable on as many carriers as there
+ * are cores, and a request queued behind them waited hundreds of milliseconds; the operating system schedules a
+ * platform thread that wakes up within a few (docs/decisions.md).
+ */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private final Javalin app;
@@ -24,7 +29,7 @@ public final class HttpApi implements AutoCloseable {
 
     public static HttpApi start(String host, int port, long maxRequestBytes, Authenticator authenticator, List<Routes.Module> modules) {
         Javalin app = Javalin.create(cfg -> {
-            cfg.concurrency.useVirtualThreads = true;
+            cfg.concurrency.useVirtualThreads = false;
             cfg.startup.startupWatcherEnabled = false;
             cfg.startup.showJavalinBanner = false;
             cfg.http.maxRequestSize = maxRequestBytes;

@@ -7,30 +7,32 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
- * Picks per repo the cheaper of {@code listRecords} and {@code getRepo}, from what it can know without extra requests:
+ * Fetches each repo the way its host's budgets make cheapest ({@link FetchPlanner}):
  * <ol>
- *   <li>A repo holding three or more target collections gets {@code getRepo}: listing would cost at least two
- *       requests per collection (a page and the empty page that ends it), the CAR costs one.</li>
+ *   <li>A repo planned as a CAR gets {@code getRepo}: one request, every collection.</li>
  *   <li>Otherwise the first {@code listRecords} page of each collection is read. If every page came back short, the
- *       listing is finished with the closing requests: the repo is small and a CAR would also carry all its other
- *       collections. If a page came back full, more pages follow, so the rest of the repo comes as one verified CAR
- *       instead (records already written are upserted again unchanged, which costs nothing).</li>
+ *       listing is finished (usually with nothing more to ask: {@link ListingEnds}): the repo is small and a CAR
+ *       would also carry all its other collections. If a page came back full, more pages follow, so the rest of the
+ *       repo comes as one verified CAR instead (records already written are upserted again unchanged, which costs
+ *       nothing).</li>
  *   <li>A host whose {@code getRepo} fails for reasons other than the repo itself (not implemented, broken CARs)
  *       is remembered and served by listing from then on.</li>
  * </ol>
  */
 final class AutoFetch implements FetchStrategy {
-    static final int CAR_FOR_COLLECTIONS = 3;
-
     private final PdsClient pds;
     private final ListRecordsFetch listRecords;
     private final GetRepoFetch getRepo;
+    private final FetchPlanner planner;
+    private final ListingEnds ends;
     private final Set<String> hostsWithoutCars = ConcurrentHashMap.newKeySet();
 
-    AutoFetch(PdsClient pds, ListRecordsFetch listRecords, GetRepoFetch getRepo) {
+    AutoFetch(PdsClient pds, ListRecordsFetch listRecords, GetRepoFetch getRepo, FetchPlanner planner, ListingEnds ends) {
         this.pds = pds;
         this.listRecords = listRecords;
         this.getRepo = getRepo;
+        this.planner = planner;
+        this.ends = ends;
     }
 
     @Override
@@ -41,11 +43,12 @@ final class AutoFetch implements FetchStrategy {
     @Override
     public Fetched fetch(RepoWork work, BooleanSupplier cancelled)
             throws RepoFetchException, CancelledException, InterruptedException {
-        boolean carsWork = !hostsWithoutCars.contains(work.pdsEndpoint());
-        if (carsWork && work.collections().size() >= CAR_FOR_COLLECTIONS) return viaCar(work, cancelled);
-        var firstPages = new HashMap<String, PdsClient.RecordPage>();
-        String rev = listRecords.latestRev(work); // before the first pages, which the listing then starts from
-        if (carsWork) {
+        if (hostsWithoutCars.contains(work.pdsEndpoint())) return listRecords.fetch(work, cancelled);
+        FetchPlanner.Plan plan = planner.plan(work.pdsEndpoint(), Math.max(1, work.collections().size()), cancelled);
+        try {
+            if (plan.viaCar()) return viaCar(work, cancelled);
+            var firstPages = new HashMap<String, PdsClient.RecordPage>();
+            String rev = listRecords.latestRev(work); // before the first pages, which the listing then starts from
             for (String collection : work.collections()) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
                 PdsClient.RecordPage first;
@@ -54,11 +57,21 @@ final class AutoFetch implements FetchStrategy {
                 } catch (Exception e) {
                     throw Failures.classify("listRecords " + collection, e);
                 }
-                if (first.records().size() >= ListRecordsFetch.PAGE_SIZE) return viaCar(work, cancelled);
+                if (first.records().size() >= ListRecordsFetch.PAGE_SIZE) {
+                    ends.fullPage(work.pdsEndpoint());
+                    return viaCar(work, cancelled);
+                }
                 firstPages.put(collection, first);
             }
+            return listRecords.fetchFrom(work, rev, firstPages, cancelled);
+        } finally {
+            plan.done();
         }
-        return listRecords.fetchFrom(work, rev, firstPages, cancelled);
+    }
+
+    @Override
+    public boolean complete(RepoWork work, ListingEnds.Completion completion) throws Exception {
+        return listRecords.complete(work, completion);
     }
 
     private Fetched viaCar(RepoWork work, BooleanSupplier cancelled)

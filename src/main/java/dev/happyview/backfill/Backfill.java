@@ -13,9 +13,13 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The backfill feature assembled: stores, strategies, engine, service and routes. Built once by the composition root. */
 public final class Backfill implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Backfill.class);
+
     private final BackfillEngine engine;
     private final RepoTask repoTask;
     private final RecordSink sink;
@@ -49,13 +53,15 @@ public final class Backfill implements AutoCloseable {
         // could hold 128k rows, ~150 MB).
         var sink = new RecordSink(writer, work, 2, 1000, 16_000);
         var pds = new PdsClient(client);
+        var ends = new ListingEnds(host -> reopen(repos, host));
         Function<RepoWork, RepoWriteSession> sessions = repo -> new RepoWriteSession(sink, writer, repo);
-        var listRecords = new ListRecordsFetch(pds, sessions);
+        var listRecords = new ListRecordsFetch(pds, sessions, ends);
         var getRepo = new GetRepoFetch(pds, resolver, sessions);
+        var planner = new FetchPlanner(pds, new HostQueues(repos), ends);
         var strategies = new FetchStrategies(Map.of(
                 "list-records", listRecords,
                 "get-repo", getRepo,
-                "auto", new AutoFetch(pds, listRecords, getRepo)), "auto");
+                "auto", new AutoFetch(pds, listRecords, getRepo, planner, ends)), "auto");
         if (!strategies.knows(settings.defaultStrategy())) {
             throw new IllegalArgumentException("BACKFILL_STRATEGY must be one of " + String.join(", ", strategies.names()));
         }
@@ -66,6 +72,17 @@ public final class Backfill implements AutoCloseable {
                 backfillCollections, strategies);
         engine.start();
         return new Backfill(engine, repoTask, sink, service, work);
+    }
+
+    /** A host that ended a listing later than a short page: what was completed from it is fetched again. */
+    private static void reopen(RepoStore repos, String host) {
+        try {
+            int n = repos.reopenCompletedOn(host);
+            log.warn("{} sent records after a short listRecords page; {} repos completed from it are fetched again", host, n);
+        } catch (Exception e) {
+            log.error("{} sent records after a short listRecords page, and its completed repos could not be reopened: {}",
+                    host, e.toString());
+        }
     }
 
     public BackfillService service() {

@@ -12,17 +12,21 @@ import java.util.function.Function;
 /**
  * {@code com.atproto.repo.listRecords}, 100 records a page, one collection after another; each page is one page of
  * the repo's {@link RepoWriteSession}. The data is unauthenticated, so each record must name the repo and collection
- * that were asked for, and a cursor may not come back (a PDS paging in a circle would never finish).
+ * that were asked for, and a cursor may not come back (a PDS paging in a circle would never finish). A listing ends
+ * at an empty page, a page without a cursor, or — on a host that has shown it pages like the reference PDS — a page
+ * shorter than the limit ({@link ListingEnds}).
  */
 final class ListRecordsFetch implements FetchStrategy {
     static final int PAGE_SIZE = 100;
 
     private final PdsClient pds;
     private final Function<RepoWork, RepoWriteSession> sessions;
+    private final ListingEnds ends;
 
-    ListRecordsFetch(PdsClient pds, Function<RepoWork, RepoWriteSession> sessions) {
+    ListRecordsFetch(PdsClient pds, Function<RepoWork, RepoWriteSession> sessions, ListingEnds ends) {
         this.pds = pds;
         this.sessions = sessions;
+        this.ends = ends;
     }
 
     @Override
@@ -36,6 +40,11 @@ final class ListRecordsFetch implements FetchStrategy {
         return fetchFrom(work, latestRev(work), Map.of(), cancelled);
     }
 
+    @Override
+    public boolean complete(RepoWork work, ListingEnds.Completion completion) throws Exception {
+        return ends.complete(work.pdsEndpoint(), work.did(), completion);
+    }
+
     /**
      * Like {@link #fetch}, starting from first pages the caller already read (by collection) after taking the repo's
      * revision {@code rev}: the listing reflects at least that revision, so it tags every row.
@@ -46,6 +55,7 @@ final class ListRecordsFetch implements FetchStrategy {
         session.readAt(rev, false, null);
         for (String collection : work.collections()) {
             String cursor = null;
+            boolean afterShortPage = false;
             var cursors = new HashSet<String>();
             while (true) {
                 if (cancelled.getAsBoolean()) throw new CancelledException();
@@ -59,6 +69,7 @@ final class ListRecordsFetch implements FetchStrategy {
                 }
                 for (PdsClient.ListedRecord r : page.records()) session.add(toRow(work.did(), collection, r, rev));
                 session.endPage();
+                if (afterShortPage) ends.afterShortPage(work.pdsEndpoint(), page.records().isEmpty());
                 String next = page.cursor();
                 if (page.records().isEmpty() || next == null || next.isEmpty()) break;
                 // A cursor given twice would page in a circle; the listing is then incomplete, so nothing is pruned.
@@ -66,6 +77,9 @@ final class ListRecordsFetch implements FetchStrategy {
                     throw RepoFetchException.permanent("PDS repeated the listRecords cursor " + abbreviate(next)
                             + " for " + collection + ": the listing cannot finish");
                 }
+                afterShortPage = page.records().size() < PAGE_SIZE;
+                if (!afterShortPage) ends.fullPage(work.pdsEndpoint());
+                else if (ends.endsAtShortPage(work.pdsEndpoint(), work.did())) break;
                 cursor = next;
             }
         }

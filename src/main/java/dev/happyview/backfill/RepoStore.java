@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -245,6 +246,41 @@ final class RepoStore {
             try (var rs = st.executeQuery()) {
                 return rs.next();
             }
+        }
+    }
+
+    /** Repos of running jobs that wait to be fetched from one PDS host, and how many target collections they hold. */
+    record HostQueue(long repos, long collections) {}
+
+    /** Per PDS host, the repos of running jobs resolved to it and not fetched yet (in flight included). */
+    Map<String, HostQueue> queuedByHost() throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                SELECT r.pds_endpoint, count(*), sum(greatest(1, cardinality(r.collections)))
+                  FROM backfill_repos r JOIN backfill_jobs j ON j.id = r.job_id
+                 WHERE r.status = 'resolved' AND j.status = 'running'
+                 GROUP BY r.pds_endpoint""")) {
+            var out = new HashMap<String, HostQueue>();
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), new HostQueue(rs.getLong(2), rs.getLong(3)));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Sends every repo of the running jobs that was completed from this PDS host back to be fetched again: the host
+     * turned out not to end listings where this service assumed it did ({@link ListingEnds}).
+     */
+    int reopenCompletedOn(String pdsEndpoint) throws SQLException {
+        try (var c = db.connection(); var st = c.prepareStatement("""
+                UPDATE backfill_repos r
+                   SET status = 'resolved', attempts = 0,
+                       lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
+                  FROM backfill_jobs j
+                 WHERE j.id = r.job_id AND j.status IN ('pending', 'running')
+                   AND r.pds_endpoint = ? AND r.status = 'completed'""")) {
+            st.setString(1, pdsEndpoint);
+            return st.executeUpdate();
         }
     }
 

@@ -72,14 +72,20 @@ final class RepoTask {
             // tombstone horizon of its read.
             long deadline = System.nanoTime() + Housekeeping.MAX_READ_TO_WRITE.toNanos();
             BooleanSupplier stop = () -> cancelled.getAsBoolean() || System.nanoTime() > deadline;
-            Fetched fetched = strategy.fetch(new RepoWork(did, pds, collections, job.prune()), stop);
+            var work = new RepoWork(did, pds, collections, job.prune());
+            Fetched fetched = strategy.fetch(work, stop);
             // The signed root only for a fetch that replaced the repo's records of every record collection (pruning):
             // a chain checked from it can miss nothing; a partial or non-pruning fetch does not say what was deleted.
             String root = job.prune() && job.collection() == null ? fetched.data() : null;
             handOff.finish(session, new BufferApplier.Snapshot(fetched.rev(), fetched.exactRev(), Set.copyOf(collections), root), null);
             session = null;
             if (fetched.note() != null) log.warn("job {}: repo {}: {}", job.id(), did, fetched.note());
-            switch (repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note())) {
+            var outcome = new RepoStore.Completion[1];
+            strategy.complete(work, () -> {
+                outcome[0] = repos.markCompleted(claim, fetched.records(), strategy.name(), fetched.note());
+                return outcome[0] == RepoStore.Completion.COMPLETED;
+            });
+            switch (outcome[0]) {
                 case COMPLETED -> completed.increment();
                 case COLLECTIONS_CHANGED -> log.debug("job {}: repo {} gained a collection; fetched again", job.id(), did);
                 case LIFETIME_CHANGED -> log.info("job {}: repo {}: the database restarted from a crash or failed over "

@@ -14,13 +14,14 @@ import picocli.CommandLine.Parameters;
  * {@code writer} (the record writer alone), {@code tap} (Tap mode's channel), {@code live} (Jetstream replay
  * throughput and live lag), {@code firehose} (verified replay of a recorded relay firehose, in memory),
  * {@code firehose-replay} (the same through the service: socket, verification, Postgres), {@code signatures} (one
- * signature check per curve and implementation), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed}, and
+ * signature check per curve and implementation), {@code db-bound}, {@code seed}, {@code skewed}, {@code mixed},
+ * {@code rate-bound} (budgets that bind: one shared budget per host, then a separate getRepo budget), and
  * {@code all} (db-bound first, since its rate is part of the other scenarios' lower bound).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a backfill against the simulated network and print records/s, requests, ratio to the lower bound and heap.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "writer, tap, live, firehose, firehose-replay, signatures, db-bound, seed, skewed, mixed or all")
+    @Parameters(index = "0", description = "writer, tap, live, firehose, firehose-replay, signatures, db-bound, seed, skewed, mixed, rate-bound or all")
     String scenario;
 
     @Option(names = "--strategy", description = "Fetch strategy for the service: auto, list-records, get-repo (default: auto)")

@@ -11,9 +11,11 @@ import dev.happyview.store.EmbeddedPostgresServer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
@@ -28,9 +30,15 @@ import java.util.UUID;
 final class ScenarioRun {
     static final String API_KEY = "hv_00000000000000000000000000000000";
 
+    /**
+     * @param requests       endpoint → requests, over all hosts
+     * @param pdsRequests    PDS host → endpoint → requests
+     * @param api            the admin API's answer times during the run
+     */
     record Result(BenchScenario scenario, int repos, long records, long wallMillis, Map<String, Long> requests,
-            long throttled, long networkBoundMillis, long peakHeapBytes, CpuTime.Spent cpu, long jitMillis,
-            long firstRecordMillis, long completionLagMillis) {
+            Map<String, Map<String, Long>> pdsRequests, long throttled, long networkBoundMillis, long peakHeapBytes,
+            CpuTime.Spent cpu, long jitMillis, long firstRecordMillis, long completionLagMillis,
+            ApiLatencyProbe.Summary api) {
         double recordsPerSecond() {
             return records / Math.max(0.001, wallMillis / 1000.0);
         }
@@ -66,6 +74,7 @@ final class ScenarioRun {
                 BackfillService svc = app.backfill().service();
                 JobView job = svc.create(new BackfillService.CreateRequest(s.targets().size() == 1 ? s.targets().getFirst() : null,
                         null, null, null, null, null));
+                var probe = new ApiLatencyProbe(app.port(), API_KEY, job.id(), s.targets().getFirst());
                 long lastShown = 0;
                 while (!job.status().isTerminal()) {
                     Thread.sleep(25);
@@ -78,6 +87,8 @@ final class ScenarioRun {
                     }
                 }
                 long wall = (System.nanoTime() - t0) / 1_000_000;
+                ApiLatencyProbe.Summary api = probe.stop();
+                probe.close();
                 CpuTime.Spent cpu = CpuTime.now(net.pid()).since(cpuAtStart);
                 long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitAtStart;
                 long peakHeap = heap.stop();
@@ -86,11 +97,22 @@ final class ScenarioRun {
                 long[] edges = pipelineEdges(jdbc, job.id());
                 JsonNode stats = net.get(net.relayUrl() + "/stats");
                 var requests = new TreeMap<String, Long>();
-                stats.path("requests").forEach(host -> host.fields().forEachRemaining(e ->
-                        requests.merge(e.getKey(), e.getValue().asLong(), Long::sum)));
-                long bound = net.info().path("lower_bound_ms").path(strategy.equals("list-records") ? "list_records" : "get_repo").asLong();
-                return new Result(s, job.totalRepos(), job.totalRecords(), wall, requests, stats.path("throttles").size(),
-                        bound, peakHeap, cpu, jit, edges[0], edges[1]);
+                var pdsRequests = new TreeMap<String, Map<String, Long>>();
+                stats.path("requests").fields().forEachRemaining(host -> host.getValue().fields().forEachRemaining(e -> {
+                    requests.merge(e.getKey(), e.getValue().asLong(), Long::sum);
+                    if (host.getKey().startsWith("pds")) {
+                        pdsRequests.computeIfAbsent(host.getKey(), h -> new TreeMap<>()).put(e.getKey(), e.getValue().asLong());
+                    }
+                }));
+                JsonNode bounds = net.get(net.relayUrl() + "/lower-bound?collections="
+                        + URLEncoder.encode(String.join(",", s.targets()), StandardCharsets.UTF_8));
+                long bound = switch (strategy) {
+                    case "list-records" -> bounds.path("list_records").asLong();
+                    case "get-repo" -> bounds.path("get_repo").asLong();
+                    default -> bounds.path("best").asLong(bounds.path("get_repo").asLong());
+                };
+                return new Result(s, job.totalRepos(), job.totalRecords(), wall, requests, pdsRequests,
+                        stats.path("throttles").size(), bound, peakHeap, cpu, jit, edges[0], edges[1], api);
             }
         }
     }

@@ -5,7 +5,6 @@ import dev.happyview.api.Routes;
 import dev.happyview.store.Database;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +16,8 @@ import java.util.function.Supplier;
  * record lexicon (0 when nothing is indexed yet) and for any collection that still holds records without one (its
  * lexicon was deleted; {@code has_lexicon} tells them apart). Beside them, {@code backfill_jobs}: job counts by status.
  * The record lexicons and the job counts come from other features through the suppliers the composition root hands
- * in, so this package knows nothing of them.
+ * in, so this package knows nothing of them. The counts may be a moment old while counting is expensive
+ * ({@link CollectionCounts}).
  */
 public final class StatsRoutes implements Routes.Module {
     /** Backfill jobs by status, supplied by the composition root. */
@@ -26,12 +26,12 @@ public final class StatsRoutes implements Routes.Module {
         Map<String, Long> byStatus() throws SQLException;
     }
 
-    private final Database db;
+    private final CollectionCounts counts;
     private final Supplier<List<String>> recordLexicons;
     private final JobCounts jobs;
 
     public StatsRoutes(Database db, Supplier<List<String>> recordLexicons, JobCounts jobs) {
-        this.db = db;
+        this.counts = new CollectionCounts(db);
         this.recordLexicons = recordLexicons;
         this.jobs = jobs;
     }
@@ -46,7 +46,7 @@ public final class StatsRoutes implements Routes.Module {
     }
 
     Stats stats() throws SQLException {
-        Map<String, Long> counts = countsByCollection();
+        Map<String, Long> counts = this.counts.byCollection();
         Set<String> lexicons = Set.copyOf(recordLexicons.get());
         var names = new TreeSet<>(counts.keySet());
         names.addAll(lexicons);
@@ -60,12 +60,4 @@ public final class StatsRoutes implements Routes.Module {
         return new Stats(total, collections, jobs.byStatus());
     }
 
-    private Map<String, Long> countsByCollection() throws SQLException {
-        try (var c = db.connection(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT collection, count(*) FROM records GROUP BY collection")) {
-            var out = new LinkedHashMap<String, Long>();
-            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
-            return out;
-        }
-    }
 }

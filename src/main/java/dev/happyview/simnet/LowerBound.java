@@ -1,5 +1,6 @@
 package dev.happyview.simnet;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -7,24 +8,36 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The shortest possible backfill wall time in ms. With L = latency per request, N points per W s
- * per PDS host (fixed window opened by the host's first request), and only repos that can succeed
+ * The shortest possible backfill wall time in ms. With L = latency per request, and only repos that can succeed
  * (not expected failures) that the relay lists for one of the collections:
  *
  * <pre>
  * relay   = L · max_c ceil(listed_c / 2000)                      (each collection's relay pages are a chain)
- * chain_r = L · (p_r + 1 + k_r)     p_r = first relay page (1-based, limit 2000) listing r,
- *                                   +1 = the DID document, k_r = 1 for GET_REPO, or for LIST_RECORDS
- *                                   max over r's listed collections c of ceil(n_rc/100)+1 (+1: the final empty page)
- * host_h  = 3L + W·1000 · floor((Q_h − 1) / N)   if N &gt; 0 and Q_h &gt; 0 (else 0): Q_h = Σ requests on h
- *                                   (GET_REPO: 1 per repo; LIST_RECORDS: Σ_c ceil(n_rc/100)+1); the first
- *                                   request cannot start before 2L (relay page, DID doc); the last batch of N
- *                                   waits floor((Q−1)/N) windows, then takes L
+ * pages_rc = floor(n_rc / 100) + 1    listRecords pages of collection c of repo r: like the reference PDS, a page
+ *                                   shorter than the limit is the last, so only a multiple of 100 needs a closing
+ *                                   empty page
+ * chain_r = L · (p_r + 1 + k_r)     p_r = first relay page (1-based, limit 2000) listing r, +1 = the DID document,
+ *                                   k_r = 1 for getRepo, max_c pages_rc for listRecords
+ * host_h  = max over h's budgets b of 3L + W_b·1000 · floor((Q_hb − 1) / N_b)   (0 when Q_hb = 0 or unlimited):
+ *                                   Q_hb = requests charged to budget b of N_b points per W_b s (fixed windows opened
+ *                                   by the budget's first request, which cannot start before 2L: relay page, DID
+ *                                   document; its last batch waits floor((Q−1)/N) windows, then takes L). getRepo is
+ *                                   charged to its own budget when the host has one, else to the host's only budget
  * bound   = max(relay, max_r chain_r, max_h host_h)
  * </pre>
- * Everything else is assumed perfectly parallel. PLC, did:web hosts and the relay are unlimited.
+ *
+ * Per strategy every repo is fetched that one way ({@code Σ_c pages_rc} listing requests, or one getRepo). The
+ * <b>best</b> bound lets each repo take either way (a repo whose permanent fault breaks one way must take the other)
+ * and picks, per host, the mix with the smallest host_h: with one budget a repo never needs fewer requests than one
+ * getRepo, so every repo that can takes getRepo; with two budgets the repos cheapest to list (fewest pages) are listed
+ * until the two budgets finish together. The chain of a repo that can take getRepo is then L · (p_r + 2).
+ *
+ * <p>Everything else is assumed perfectly parallel. PLC, did:web hosts and the relay are unlimited.
  */
 final class LowerBound {
+    /** How one repo can be fetched: its listing cost in requests and chain, and which ways its faults leave open. */
+    private record Need(long listRequests, boolean canList, boolean canCar) {}
+
     private final RepoRegistry registry;
     private final Scenario scenario;
 
@@ -33,7 +46,17 @@ final class LowerBound {
         this.scenario = scenario;
     }
 
+    /** Every repo fetched with {@code strategy}. */
     long millis(Strategy strategy, Set<String> colls) {
+        return bound(colls, strategy);
+    }
+
+    /** Each repo fetched the cheaper way for its host's budgets. */
+    long bestMillis(Set<String> colls) {
+        return bound(colls, null);
+    }
+
+    private long bound(Set<String> colls, Strategy only) {
         long latency = scenario.latencyMs();
         Map<String, List<SimRepo>> listings = registry.listings(colls);
         Map<String, Integer> firstPage = new HashMap<>();
@@ -48,38 +71,63 @@ final class LowerBound {
             }
         }
         long bound = relayPages * latency;
-        long[] perHost = new long[scenario.pdsHosts()];
+        List<List<Need>> perHost = new ArrayList<>();
+        for (int h = 0; h < scenario.pdsHosts(); h++) perHost.add(new ArrayList<>());
         for (SimRepo r : registry.all()) {
             Integer page = firstPage.get(r.did);
-            if (page == null || GroundTruthOracle.fails(r, strategy)) {
-                continue;
+            if (page == null) continue;
+            boolean canList = only != Strategy.GET_REPO && !GroundTruthOracle.fails(r, Strategy.LIST_RECORDS);
+            boolean canCar = only != Strategy.LIST_RECORDS && !GroundTruthOracle.fails(r, Strategy.GET_REPO);
+            if (!canList && !canCar) continue;
+            Map<String, Integer> counts = r.collectionCounts();
+            long requests = 0;
+            long chain = 0;
+            for (String c : listedIn.get(r.did)) {
+                long pages = counts.getOrDefault(c, 0) / PdsServer.LIST_RECORDS_MAX + 1;
+                chain = Math.max(chain, pages);
+                requests += pages;
             }
-            long chain;
-            long requests;
-            if (strategy == Strategy.GET_REPO) {
-                chain = 1;
-                requests = 1;
-            } else {
-                chain = 0;
-                requests = 0;
-                Map<String, Integer> counts = r.collectionCounts();
-                for (String c : listedIn.get(r.did)) {
-                    long pages = Math.ceilDiv(counts.getOrDefault(c, 0), PdsServer.LIST_RECORDS_MAX) + 1;
-                    chain = Math.max(chain, pages);
-                    requests += pages;
-                }
-            }
-            bound = Math.max(bound, latency * (page + 1 + chain));
-            perHost[r.home] += requests;
+            bound = Math.max(bound, latency * (page + 1 + (canCar ? 1 : chain)));
+            perHost.get(r.home).add(new Need(requests, canList, canCar));
         }
-        if (scenario.rateLimitPoints() > 0) {
-            for (long q : perHost) {
-                if (q > 0) {
-                    bound = Math.max(bound, 3 * latency
-                            + scenario.rateLimitWindowSec() * 1000L * ((q - 1) / scenario.rateLimitPoints()));
-                }
-            }
+        for (List<Need> needs : perHost) {
+            bound = Math.max(bound, bestHostMillis(needs));
         }
         return bound;
+    }
+
+    /** The smallest host_h over the ways its repos may be split between listing and getRepo. */
+    private long bestHostMillis(List<Need> needs) {
+        FixedWindowBudget.Spec main = scenario.pdsLimit();
+        if (!main.limited() || needs.isEmpty()) return 0;
+        FixedWindowBudget.Spec carBudget = scenario.getRepoLimit();
+        boolean separate = carBudget.limited();
+        long forcedList = 0;
+        long forcedCar = 0;
+        List<Long> flexible = new ArrayList<>();
+        for (Need n : needs) {
+            if (n.canList() && n.canCar()) flexible.add(n.listRequests());
+            else if (n.canList()) forcedList += n.listRequests();
+            else forcedCar++;
+        }
+        flexible.sort(null);
+        long best = Long.MAX_VALUE;
+        long listed = 0;
+        // j = how many of the flexible repos (cheapest listings first) are listed; the rest take getRepo.
+        for (int j = 0; j <= flexible.size(); j++) {
+            if (j > 0) listed += flexible.get(j - 1);
+            long listRequests = forcedList + listed;
+            long carRequests = forcedCar + flexible.size() - j;
+            long t = separate
+                    ? Math.max(windowsMillis(listRequests, main), windowsMillis(carRequests, carBudget))
+                    : windowsMillis(listRequests + carRequests, main);
+            best = Math.min(best, t);
+        }
+        return best;
+    }
+
+    private long windowsMillis(long requests, FixedWindowBudget.Spec budget) {
+        if (requests <= 0) return 0;
+        return 3L * scenario.latencyMs() + budget.windowSec() * 1000L * ((requests - 1) / budget.points());
     }
 }

@@ -6,14 +6,16 @@ import dev.happyview.protocol.syntax.Nsid;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
  * The relay: collectiondir's {@code listReposByCollection} (offset cursors, at most 2000 per page), {@code listRepos},
- * {@code getRepoStatus}, {@code getRepo} as a redirect to the repo's PDS, and the simulator's own {@code /ground-truth}
- * and {@code /stats}.
+ * {@code getRepoStatus}, {@code getRepo} as a redirect to the repo's PDS, and the simulator's own {@code /ground-truth},
+ * {@code /lower-bound} and {@code /stats}.
  */
 final class RelayServer {
     /** The most DIDs one listReposByCollection page holds. */
@@ -23,12 +25,16 @@ final class RelayServer {
     private final GroundTruthOracle oracle;
     private final IntFunction<String> pdsUrl;
     private final Supplier<SimStats> stats;
+    private final Function<Set<String>, Map<String, Long>> lowerBounds;
 
-    RelayServer(RepoRegistry registry, GroundTruthOracle oracle, IntFunction<String> pdsUrl, Supplier<SimStats> stats) {
+    /** {@code lowerBounds}: for some collections (null = the scenario's), the bounds by name ({@link SimNetwork#lowerBounds}). */
+    RelayServer(RepoRegistry registry, GroundTruthOracle oracle, IntFunction<String> pdsUrl, Supplier<SimStats> stats,
+            Function<Set<String>, Map<String, Long>> lowerBounds) {
         this.registry = registry;
         this.oracle = oracle;
         this.pdsUrl = pdsUrl;
         this.stats = stats;
+        this.lowerBounds = lowerBounds;
     }
 
     SimHost.Response handle(SimHost.Request req) {
@@ -48,6 +54,7 @@ final class RelayServer {
             }
             case "/ground-truth" -> groundTruthLines(req);
             case "/stats" -> Replies.json(Replies.JSON.valueToTree(stats.get()));
+            case "/lower-bound" -> Replies.json(Replies.JSON.valueToTree(lowerBounds.apply(collections(req))));
             default -> Replies.notFound(req);
         };
     }
@@ -76,12 +83,16 @@ final class RelayServer {
         return Replies.json(out);
     }
 
+    /** The {@code collections} parameter (comma-separated), or null. */
+    private static Set<String> collections(SimHost.Request req) {
+        String cs = req.param("collections");
+        return cs == null || cs.isEmpty() ? null : new LinkedHashSet<>(Arrays.asList(cs.split(",")));
+    }
+
     private SimHost.Response groundTruthLines(SimHost.Request req) {
         String s = req.param("strategy");
         Strategy strategy = s == null || s.isEmpty() ? Strategy.GET_REPO : Strategy.valueOf(s.toUpperCase(Locale.ROOT));
-        String cs = req.param("collections");
-        Set<String> colls = cs == null || cs.isEmpty() ? null : new LinkedHashSet<>(Arrays.asList(cs.split(",")));
-        GroundTruth gt = oracle.groundTruth(strategy, colls, req.param("did"));
+        GroundTruth gt = oracle.groundTruth(strategy, collections(req), req.param("did"));
         return SimHost.Response.streaming("application/x-ndjson", out -> GroundTruthOracle.write(gt, out));
     }
 }

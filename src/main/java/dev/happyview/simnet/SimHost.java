@@ -28,10 +28,10 @@ import java.util.zip.GZIPOutputStream;
  * One simulated host: a JDK HttpServer on 127.0.0.1 (ephemeral port, virtual-thread executor) that adds
  * latency, host faults, the per-host rate limit and request accounting around a {@link Handler}.
  *
- * <p>Rate limit: a <b>fixed window</b> of N points that opens at the host's first request (and again at
- * the first request after it ended); every request costs one point, a request finding 0 points gets 429.
- * {@code RateLimit-Reset} is the window end rounded up to whole epoch seconds. The headers are on every
- * response of a rate-limited host (none when the scenario has no limit), except {@code html-429} answers.
+ * <p>Rate limit: a {@link FixedWindowBudget} per host that every request is charged to, and optionally a second
+ * one for {@code getRepo} alone, which newer PDS versions keep apart from the global one; a request finding its
+ * budget empty gets 429. The headers of the budget charged are on every response of a rate-limited host (none when
+ * the scenario has no limit), except {@code html-429} answers.
  */
 final class SimHost implements AutoCloseable {
     record Request(String method, String path, Map<String, String> query, String acceptEncoding) {
@@ -72,6 +72,12 @@ final class SimHost implements AutoCloseable {
             return new Response(status, contentType, body, stream, h, mode, slowMillis, gzipped);
         }
 
+        Response withHeaders(Map<String, String> more) {
+            Map<String, String> h = new HashMap<>(headers);
+            h.putAll(more);
+            return new Response(status, contentType, body, stream, h, mode, slowMillis, gzipped);
+        }
+
         Response withGzipped(byte[] compressed) {
             return new Response(status, contentType, body, stream, headers, mode, slowMillis, compressed);
         }
@@ -103,8 +109,8 @@ final class SimHost implements AutoCloseable {
     private final ExecutorService executor;
     private final Handler handler;
     private final int latencyMs;
-    private final int limitPoints;
-    private final int limitWindowSec;
+    private final FixedWindowBudget budget;
+    private final FixedWindowBudget getRepoBudget;
     private final List<Faults.HostFault> faults;
     private final long seed;
     private final CountDownLatch closed;
@@ -113,16 +119,16 @@ final class SimHost implements AutoCloseable {
     private final List<Throttle> throttles = new ArrayList<>();
     private final List<Throttle> pending = new ArrayList<>();
     private volatile long firstRequestAt;
-    private long windowEnd;
-    private int remaining;
 
-    SimHost(String name, int port, Handler handler, int latencyMs, int limitPoints, int limitWindowSec,
-            List<Faults.HostFault> allFaults, long seed, CountDownLatch closed) throws IOException {
+    /** {@code getRepoLimit}: getRepo's own budget, or {@link FixedWindowBudget.Spec#NONE} when it shares the host's. */
+    SimHost(String name, int port, Handler handler, int latencyMs, FixedWindowBudget.Spec limit,
+            FixedWindowBudget.Spec getRepoLimit, List<Faults.HostFault> allFaults, long seed, CountDownLatch closed)
+            throws IOException {
         this.name = name;
         this.handler = handler;
         this.latencyMs = latencyMs;
-        this.limitPoints = limitPoints;
-        this.limitWindowSec = limitWindowSec;
+        this.budget = limit.limited() ? new FixedWindowBudget(limit) : null;
+        this.getRepoBudget = limit.limited() && getRepoLimit.limited() ? new FixedWindowBudget(getRepoLimit) : null;
         this.faults = allFaults.stream().filter(f -> f.host().equals(name)).toList();
         this.seed = seed;
         this.closed = closed;
@@ -188,11 +194,13 @@ final class SimHost implements AutoCloseable {
             }
             long n = requestNo.getAndIncrement();
             String path = ex.getRequestURI().getRawPath();
-            counts.computeIfAbsent(endpoint(path), k -> new LongAdder()).increment();
+            String endpoint = endpoint(path);
+            counts.computeIfAbsent(endpoint, k -> new LongAdder()).increment();
             if (latencyMs > 0) {
                 Thread.sleep(latencyMs);
             }
-            Response resp = gate(n, ex);
+            FixedWindowBudget charged = getRepoBudget != null && endpoint.equals("com.atproto.sync.getRepo") ? getRepoBudget : budget;
+            Response resp = gate(n, charged);
             if (resp == null) {
                 Request req = new Request(ex.getRequestMethod(), path, parseQuery(ex.getRequestURI().getRawQuery()),
                         ex.getRequestHeaders().getFirst("Accept-Encoding"));
@@ -203,7 +211,7 @@ final class SimHost implements AutoCloseable {
                 } catch (Exception e) {
                     resp = Replies.xrpcError(500, "InternalServerError", String.valueOf(e));
                 }
-                resp = withRateHeaders(resp);
+                resp = withRateHeaders(resp, charged);
             }
             send(ex, resp);
         } catch (InterruptedException e) {
@@ -216,21 +224,17 @@ final class SimHost implements AutoCloseable {
     }
 
     /** Host faults and the rate limit; null to go on to the handler. */
-    private Response gate(long n, HttpExchange ex) {
+    private Response gate(long n, FixedWindowBudget charged) {
         long now = System.currentTimeMillis();
         for (Faults.HostFault f : faults) {
             switch (f.kind()) {
                 case STORM_429 -> {
                     long end = firstRequestAt + f.param() * 1000L;
                     if (now < end) {
-                        int points = limitPoints > 0 ? limitPoints : 3000;
-                        int window = limitPoints > 0 ? limitWindowSec : 300;
+                        FixedWindowBudget.Spec spec = charged != null ? charged.spec() : new FixedWindowBudget.Spec(3000, 300);
                         long reset = Math.ceilDiv(end, 1000);
                         return tooMany(now, reset, true)
-                                .withHeader("RateLimit-Limit", String.valueOf(points))
-                                .withHeader("RateLimit-Remaining", "0")
-                                .withHeader("RateLimit-Reset", String.valueOf(reset))
-                                .withHeader("RateLimit-Policy", points + ";w=" + window);
+                                .withHeaders(FixedWindowBudget.headers(spec.points(), 0, reset, spec.windowSec()));
                     }
                 }
                 case HTML_429 -> {
@@ -245,27 +249,12 @@ final class SimHost implements AutoCloseable {
                 case HTTP_500 -> { }
             }
         }
-        if (limitPoints > 0) {
-            boolean ok;
-            long reset;
-            synchronized (this) {
-                if (windowEnd == 0 || now >= windowEnd) {
-                    windowEnd = now + limitWindowSec * 1000L;
-                    remaining = limitPoints;
-                }
-                ok = remaining > 0;
-                if (ok) {
-                    remaining--;
-                }
-                reset = Math.ceilDiv(windowEnd, 1000);
-            }
-            if (!ok) {
-                return withRateHeaders(tooMany(now, reset, true));
-            }
+        if (charged != null && !charged.take(now)) {
+            return withRateHeaders(tooMany(now, charged.resetEpochSeconds(), true), charged);
         }
         for (Faults.HostFault f : faults) {
             if (f.kind() == Faults.HostFaultKind.HTTP_500 && Math.floorMod(Seeds.mix(seed, name.hashCode(), n), 100) < f.param()) {
-                return withRateHeaders(Replies.xrpcError(500, "InternalServerError", "Internal Server Error"));
+                return withRateHeaders(Replies.xrpcError(500, "InternalServerError", "Internal Server Error"), charged);
             }
         }
         return null;
@@ -284,20 +273,11 @@ final class SimHost implements AutoCloseable {
         }
     }
 
-    private Response withRateHeaders(Response resp) {
-        if (limitPoints <= 0 || resp.headers().containsKey("RateLimit-Limit")) {
+    private static Response withRateHeaders(Response resp, FixedWindowBudget charged) {
+        if (charged == null || resp.headers().containsKey("RateLimit-Limit")) {
             return resp;
         }
-        int rem;
-        long reset;
-        synchronized (this) {
-            rem = remaining;
-            reset = Math.ceilDiv(windowEnd, 1000);
-        }
-        return resp.withHeader("RateLimit-Limit", String.valueOf(limitPoints))
-                .withHeader("RateLimit-Remaining", String.valueOf(rem))
-                .withHeader("RateLimit-Reset", String.valueOf(reset))
-                .withHeader("RateLimit-Policy", limitPoints + ";w=" + limitWindowSec);
+        return resp.withHeaders(charged.headers());
     }
 
     private void send(HttpExchange ex, Response resp) throws IOException, InterruptedException {

@@ -75,8 +75,9 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private SimHost host(String name, int port, SimHost.Handler h, boolean limited) throws IOException {
-        SimHost host = new SimHost(name, port, h, scenario.latencyMs(), limited ? scenario.rateLimitPoints() : 0,
-                scenario.rateLimitWindowSec(), faults.hostFaults(), scenario.seed(), closed);
+        SimHost host = new SimHost(name, port, h, scenario.latencyMs(),
+                limited ? scenario.pdsLimit() : FixedWindowBudget.Spec.NONE,
+                limited ? scenario.getRepoLimit() : FixedWindowBudget.Spec.NONE, faults.hostFaults(), scenario.seed(), closed);
         hosts.add(host);
         return host;
     }
@@ -97,7 +98,7 @@ public final class SimNetwork implements AutoCloseable {
                 repoFaults.put(perm.get(at++), new Faults.RepoFault(f.kind(), f.param()));
             }
         }
-        RelayServer relayServer = new RelayServer(registry, oracle, i -> pds.get(i).url(), this::stats);
+        RelayServer relayServer = new RelayServer(registry, oracle, i -> pds.get(i).url(), this::stats, this::lowerBounds);
         PdsServer pdsServer = new PdsServer(registry, identity, renders);
         relay = host("relay", relayPort, relayServer::handle, false);
         plc = host("plc", 0, identity::plc, false);
@@ -232,6 +233,20 @@ public final class SimNetwork implements AutoCloseable {
         return lowerBound.millis(strategy, oracle.collectionsOrDefault(collections));
     }
 
+    /** The shortest possible backfill wall time in ms when each repo takes the cheaper way: see {@link LowerBound}. */
+    public long bestLowerBoundMillis(Set<String> collections) {
+        return lowerBound.bestMillis(oracle.collectionsOrDefault(collections));
+    }
+
+    /** {@code list_records}, {@code get_repo} and {@code best} lower bounds in ms for some collections (null = all). */
+    public Map<String, Long> lowerBounds(Set<String> collections) {
+        Map<String, Long> lb = new LinkedHashMap<>();
+        lb.put("list_records", lowerBoundMillis(Strategy.LIST_RECORDS, collections));
+        lb.put("get_repo", lowerBoundMillis(Strategy.GET_REPO, collections));
+        lb.put("best", bestLowerBoundMillis(collections));
+        return lb;
+    }
+
     // ---------------------------------------------------------------- changes
 
     /** Called with every change, in order. */
@@ -311,10 +326,7 @@ public final class SimNetwork implements AutoCloseable {
         m.put("relay_url", relayUrl());
         m.put("plc_url", plcUrl());
         m.put("ground_truth_url", groundTruthUrl());
-        Map<String, Object> lb = new LinkedHashMap<>();
-        lb.put("list_records", lowerBoundMillis(Strategy.LIST_RECORDS, null));
-        lb.put("get_repo", lowerBoundMillis(Strategy.GET_REPO, null));
-        m.put("lower_bound_ms", lb);
+        m.put("lower_bound_ms", lowerBounds(null));
         m.put("repos", repoCount());
         m.put("records", totalRecords());
         m.put("pds_urls", pdsUrls());

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code simnet}: starts a {@link SimNetwork}, its Jetstream and its relay firehose, prints one JSON line
- * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo"},"repos","records","pds_urls",
+ * {@code {"relay_url","plc_url","ground_truth_url","lower_bound_ms":{"list_records","get_repo","best"},"repos","records","pds_urls",
  * "jetstream_url","firehose_url"}} and serves until interrupted. With {@code --live-rate} the network changes at that rate for
  * {@code --live-duration} seconds, then stays quiet; the ground truth is always the network as it is when asked.
  */
@@ -36,6 +36,10 @@ public class SimnetCommand implements Callable<Integer> {
 
     @Option(names = "--rate-limit", defaultValue = "0/300", description = "Points/window-seconds per PDS host, e.g. 3000/300 (0 = unlimited).")
     String rateLimit;
+
+    @Option(names = "--get-repo-rate-limit", defaultValue = "0/300",
+            description = "Points/window-seconds of a separate getRepo budget per PDS host, as newer PDS versions keep (0 = getRepo shares --rate-limit).")
+    String getRepoRateLimit;
 
     @Option(names = "--faults", defaultValue = "", description = "Fault spec, e.g. not-found:3,5xx:0:10 (see Faults).")
     String faults;
@@ -84,8 +88,10 @@ public class SimnetCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int[] rl = pair(rateLimit, "--rate-limit");
         int[] gi = pair(giants, "--giants");
+        int[] grl = pair(getRepoRateLimit, "--get-repo-rate-limit");
         Scenario.Builder b = Scenario.builder().seed(seed).repos(repos).pdsHosts(pds).latencyMs(latencyMs)
-                .rateLimit(rl[0], rl[1] == 0 ? 300 : rl[1]).faults(faults).giants(gi[0], gi[1]).didWebShare(didWebShare);
+                .rateLimit(rl[0], rl[1] == 0 ? 300 : rl[1])
+                .getRepoRateLimit(grl[0], grl[1] == 0 ? 300 : grl[1]).faults(faults).giants(gi[0], gi[1]).didWebShare(didWebShare);
         if (collections != null && !collections.isEmpty()) {
             b.collections(collections);
         }

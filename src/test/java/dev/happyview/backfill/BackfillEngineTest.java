@@ -168,8 +168,9 @@ class BackfillEngineTest {
                 assertThat(job.get("status").asText()).isEqualTo("completed");
                 assertThat(indexed(first)).isEqualTo(net.groundTruth());
                 assertThat(job.get("total_records").asLong()).isEqualTo(80 * 150);
-                // 150 records = 2 pages + the empty page that ends the listing: exactly 3 requests per repo.
-                for (String did : net.repos.keySet()) assertThat(net.pdsRequestsFor(did)).as(did).isEqualTo(3);
+                // 150 records = a full page and a short one, plus the empty page that ends the listing while each
+                // process checks that this host's short pages are its last (ListingEnds).
+                for (String did : net.repos.keySet()) assertThat(net.pdsRequestsFor(did)).as(did).isBetween(2L, 3L);
                 long byFirst = first.app().backfill().completedRepos();
                 long bySecond = second.app().backfill().completedRepos();
                 assertThat(byFirst + bySecond).isEqualTo(80);

@@ -61,6 +61,10 @@ class ListingFaultsTest {
             assertThat(awaitEnd(app, startJob(app, body)).get("status").asText()).isEqualTo("completed");
             Map<String, String> before = indexed(app);
             assertThat(before).isEqualTo(net.groundTruth());
+            // 4 pages, and the empty one that ends the listing unless the host has earned ending at a short page.
+            Map<String, Long> firstJob = new HashMap<>();
+            net.repos.keySet().forEach(did -> firstJob.put(did, net.pdsRequestsFor(did)));
+            assertThat(firstJob.values()).allSatisfy(n -> assertThat(n).isBetween(4L, 5L));
 
             // Upstream, every repo loses its newest 20 records (on the first page); a prune must remove them where
             // the listing is complete and keep them where it is not.
@@ -91,9 +95,9 @@ class ListingFaultsTest {
             for (String did : dids.subList(2, 5)) {
                 assertThat(only(after, did)).as("pruned to what the PDS holds").isEqualTo(only(net.groundTruth(), did));
             }
-            // Bounded: the first job's 4 pages and the empty one, then the pages up to the one whose cursor comes back.
-            assertThat(net.pdsRequestsFor(stuck)).isEqualTo(5 + 2);
-            assertThat(net.pdsRequestsFor(circling)).isEqualTo(5 + 3);
+            // Bounded: the pages up to the one whose cursor comes back.
+            assertThat(net.pdsRequestsFor(stuck) - firstJob.get(stuck)).isEqualTo(2);
+            assertThat(net.pdsRequestsFor(circling) - firstJob.get(circling)).isEqualTo(3);
         }
     }
 

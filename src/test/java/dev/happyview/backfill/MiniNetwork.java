@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal relay + PLC + one PDS on 127.0.0.1 for engine tests that need a precise, tiny network. Records have real
- * DAG-CBOR CIDs. Larger scenarios use simnet.
+ * DAG-CBOR CIDs; the PDS lists records and has no CAR export (getRepo answers 501). Larger scenarios use simnet.
  */
 final class MiniNetwork implements AutoCloseable {
     final String collection;
@@ -44,6 +44,12 @@ final class MiniNetwork implements AutoCloseable {
     volatile CountDownLatch pdsHold;
     /** listRecords pages the PDS has sent. */
     final AtomicInteger pdsPagesSent = new AtomicInteger();
+    /**
+     * From the PDS's request number {@code capLaterPagesFrom} on, pages asked for with a cursor hold at most this many
+     * records although more follow (0 = never): a PDS that, unlike the reference one, pages short mid-listing.
+     */
+    volatile int laterPagesCap;
+    volatile int capLaterPagesFrom;
     /** Rewrites a listRecords answer (the repo, the cursor asked for, the page); null sends a body that is not JSON. */
     interface Rewrite {
         ObjectNode page(String did, String cursor, ObjectNode page);
@@ -84,6 +90,11 @@ final class MiniNetwork implements AutoCloseable {
                 pdsInFlight.decrementAndGet();
             }
             if (pdsLimit > 0 && !admit(ex)) return;
+            if (ex.getRequestURI().getPath().endsWith("/com.atproto.sync.getRepo")) {
+                // No CAR export here: the service must fall back to listing (as on a PDS without getRepo).
+                ScriptedServer.json(ex, 501, "{\"error\":\"MethodNotImplemented\",\"message\":\"no getRepo\"}");
+                return;
+            }
             var q = query(ex.getRequestURI().getRawQuery());
             boolean latestCommit = ex.getRequestURI().getPath().endsWith("/com.atproto.sync.getLatestCommit");
             String did = latestCommit ? q.get("did") : q.get("repo");
@@ -104,6 +115,7 @@ final class MiniNetwork implements AutoCloseable {
                 return;
             }
             int limit = Integer.parseInt(q.getOrDefault("limit", "50"));
+            if (laterPagesCap > 0 && n >= capLaterPagesFrom && q.containsKey("cursor")) limit = Math.min(limit, laterPagesCap);
             var view = q.containsKey("cursor") ? recs.headMap(q.get("cursor"), false).descendingMap() : recs.descendingMap();
             var out = Json.MAPPER.createObjectNode();
             var arr = out.putArray("records");

@@ -51,6 +51,28 @@ class SimRateLimitTest {
     }
 
     @Test
+    void aSeparateGetRepoBudgetIsChargedOnlyByGetRepo() throws Exception {
+        try (SimNetwork n = SimNetwork.start(Scenario.builder().seed(1).repos(3).pdsHosts(1).rateLimit(2, 30)
+                .getRepoRateLimit(4, 30).build())) {
+            String did = n.dids().getFirst();
+            for (int i = 0; i < 4; i++) {
+                SimHttp.Resp car = xrpc(n.pdsUrls().getFirst(), "com.atproto.sync.getRepo", "did=" + q(did));
+                assertThat(car.status()).isEqualTo(200);
+                assertThat(car.header("RateLimit-Policy")).isEqualTo("4;w=30");
+                assertThat(car.header("RateLimit-Remaining")).isEqualTo(String.valueOf(3 - i));
+            }
+            assertThat(xrpc(n.pdsUrls().getFirst(), "com.atproto.sync.getRepo", "did=" + q(did)).status()).isEqualTo(429);
+            // the host's own budget is untouched by those five
+            SimHttp.Resp st = status(n, 0);
+            assertThat(st.status()).isEqualTo(200);
+            assertThat(st.header("RateLimit-Policy")).isEqualTo("2;w=30");
+            assertThat(st.header("RateLimit-Remaining")).isEqualTo("1");
+            assertThat(status(n, 1).status()).isEqualTo(200);
+            assertThat(status(n, 2).status()).isEqualTo(429);
+        }
+    }
+
+    @Test
     void stormAndHtml429AndRelayFault() throws Exception {
         try (SimNetwork n = SimNetwork.start(Scenario.builder().seed(1).repos(3).pdsHosts(2).rateLimit(3000, 300)
                 .faults("429-storm:0:1,html-429:pds1:1,5xx:relay:100").build())) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 
 /** Calls to a repo's PDS. PDS endpoints come from DID documents, so every call passes the outbound guard. */
 public final class PdsClient {
@@ -13,6 +14,16 @@ public final class PdsClient {
 
     public PdsClient(XrpcClient client) {
         this.client = client;
+    }
+
+    /** The budget this host charges {@code listRecords} to, as far as known (empty before any request to it). */
+    public Optional<HostBudget> listingBudget(String pds) {
+        return client.budget(pds, "com.atproto.repo.listRecords");
+    }
+
+    /** The budget this host charges {@code getRepo} to: its own where the host announced one, else the host's. */
+    public Optional<HostBudget> carBudget(String pds) {
+        return client.budget(pds, "com.atproto.sync.getRepo");
     }
 
     /** One listed record; {@code valueJson} is the record value re-encoded compactly (null if absent). */

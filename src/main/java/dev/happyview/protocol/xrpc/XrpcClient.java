@@ -13,6 +13,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.GZIPInputStream;
@@ -31,7 +32,7 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Outbound HTTP for XRPC and DID documents. Every call goes through its host's {@link HostPolicy} (concurrency,
- * pacing, 429 blocks), retries transient failures with exponential backoff and jitter, never follows redirects,
+ * budgets, 429 blocks), retries transient failures with exponential backoff and jitter, never follows redirects,
  * caps and times out bodies, and turns every failure into a classified {@link XrpcException}.
  *
  * <p>The transport is Apache HttpClient's classic (blocking) client on the caller's virtual thread: HTTP/1.1 with a
@@ -92,6 +93,27 @@ public final class XrpcClient implements AutoCloseable {
 
     public OutboundGuard guard() {
         return guard;
+    }
+
+    /**
+     * The rate-limit budget that requests to {@code endpoint} (an XRPC method) on the host of {@code base} are charged
+     * to, as far as this client knows it now; empty until that host has answered once.
+     */
+    public Optional<HostBudget> budget(String base, String endpoint) {
+        URI url;
+        try {
+            url = URI.create(base);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // not a URL this client could have sent anything to
+        }
+        HostPolicy host = hosts.get(url.getScheme() + "://" + url.getAuthority());
+        return host == null ? Optional.empty() : host.budget(endpoint);
+    }
+
+    /** What a host may budget apart: the XRPC method, or "document" for anything else (a DID document). */
+    private static String endpointOf(URI url) {
+        String path = url.getRawPath();
+        return path != null && path.startsWith("/xrpc/") ? path.substring(6) : "document";
     }
 
     /** An XRPC query: {@code GET {base}/xrpc/{nsid}?params}, JSON answer. */
@@ -155,6 +177,7 @@ public final class XrpcClient implements AutoCloseable {
     /** Sends until a 2xx arrives (returned with its body open and the host slot held until the body is closed). */
     private Opened send(URI url, boolean untrustedHost, boolean gzip)
             throws XrpcException, InterruptedException {
+        String endpoint = endpointOf(url);
         if (untrustedHost) checkEndpoint(url); // refused hosts get no host policy at all
         String hostKey = url.getScheme() + "://" + url.getAuthority();
         // Hosts named by untrusted documents (PDSes, did:web) get the conservative default budget until they announce
@@ -165,13 +188,13 @@ public final class XrpcClient implements AutoCloseable {
         int failures = 0;
         int rateLimitWaits = 0;
         while (true) {
-            long blocked = host.blockedForMillis();
+            long blocked = host.blockedForMillis(endpoint);
             if (blocked > settings.maxRateLimitWait().toMillis()) {
                 throw XrpcException.transientFailure(429, "RateLimitExceeded",
                         url.getHost() + " is rate limited for another " + blocked / 1000 + " s", null);
             }
             long waitStart = System.nanoTime();
-            host.acquire();
+            HostPolicy.Permit permit = host.acquire(endpoint);
             stats.waited((System.nanoTime() - waitStart) / 1_000_000);
             boolean handedOver = false;
             try {
@@ -199,13 +222,13 @@ public final class XrpcClient implements AutoCloseable {
                     continue;
                 }
                 int status = resp.getCode();
-                host.onResponse(status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
+                host.onResponse(permit, status, RateLimitHeaders.parse(name -> header(resp, name), System.currentTimeMillis()));
                 stats.request(hostKey, status); // after the policy: a counted 429 already blocks the host
                 if (status >= 200 && status < 300) {
                     InputStream body = decoded(status, resp, raw);
                     handedOver = true;
                     return new Opened(status, BoundedBodies.stream(body, settings.maxStreamBytes(),
-                            settings.streamIdleTimeout(), host::release));
+                            settings.streamIdleTimeout(), permit::release));
                 }
                 XrpcException error = errorFrom(url, status, resp, raw);
                 if (status == 429) {
@@ -215,7 +238,7 @@ public final class XrpcClient implements AutoCloseable {
                 if (error.isPermanent()) throw error;
                 failures = retryOrThrow(failures, error);
             } finally {
-                if (!handedOver) host.release();
+                if (!handedOver) permit.release();
             }
         }
     }
@@ -278,6 +301,8 @@ public final class XrpcClient implements AutoCloseable {
         String text = url.getHost() + " answered " + status + (name == null ? "" : " " + name)
                 + (message == null ? "" : ": " + abbreviate(message));
         if (status == 429) return XrpcException.transientFailure(429, "RateLimitExceeded", text, null);
+        // 501: the host does not implement the method (MethodNotImplemented); asking again will not change that.
+        if (status == 501) return XrpcException.permanent(status, name, text);
         if (status >= 500 || status == 408) return XrpcException.transientFailure(status, name, text, null);
         if (status >= 300 && status < 400) return XrpcException.permanent(status, "Redirect", text + " (redirects are not followed)");
         // Every other 4xx: the request itself was refused (RepoNotFound, RepoTakendown, 404/410, …).
