@@ -52,7 +52,8 @@ final class SimnetProcess implements AutoCloseable {
         pb.environment().put("HAPPYVIEW_LOG_LEVEL", "WARN");
         Process p = pb.start();
         var line = new CompletableFuture<String>();
-        Thread.ofVirtual().start(() -> {
+        // A platform thread: a blocking read of a process pipe holds a virtual thread's carrier while the process runs.
+        Thread.ofPlatform().daemon().start(() -> {
             try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = in.readLine()) != null) {

@@ -81,8 +81,10 @@ class RealPdsInteropTest {
         network = new ProcessBuilder(node.toString(), "--require", "./loopback.cjs", "network.mjs")
                 .directory(DIR.toFile()).start();
         var line = new CompletableFuture<String>();
-        Thread.ofVirtual().start(() -> readLines(network.getInputStream(), line));
-        Thread.ofVirtual().start(() -> readLines(network.getErrorStream(), null));
+        // Platform threads: a blocking read of a process pipe holds a virtual thread's carrier for as long as the
+        // process runs, and two of them took both carriers of a 2-core machine (the service's Jetty never started).
+        Thread.ofPlatform().daemon().start(() -> readLines(network.getInputStream(), line));
+        Thread.ofPlatform().daemon().start(() -> readLines(network.getErrorStream(), null));
         try {
             info = Json.MAPPER.readTree(line.get(120, TimeUnit.SECONDS));
         } catch (Exception e) {

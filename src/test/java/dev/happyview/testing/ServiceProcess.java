@@ -41,7 +41,8 @@ public final class ServiceProcess implements AutoCloseable {
         Process p = pb.start();
         var lines = new ArrayList<String>();
         var started = new CompletableFuture<String>();
-        Thread.ofVirtual().start(() -> {
+        // A platform thread: a blocking read of a process pipe holds a virtual thread's carrier while the process runs.
+        Thread.ofPlatform().daemon().start(() -> {
             try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
