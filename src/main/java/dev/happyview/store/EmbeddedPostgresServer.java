@@ -27,6 +27,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** zonky's lock file in the data directory. */
     private static final String ZONKY_LOCK = "epg-lock";
+    /** How long a first start may take before it counts as failed. */
+    private static final Duration FIRST_START_WAIT = Duration.ofSeconds(60);
 
     private final Path dataDir;
     private final boolean durable;
@@ -48,7 +50,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** A throwaway server (benchmarks, tests) in a new temporary directory that is deleted when it closes. */
     public static EmbeddedPostgresServer startTemporary(String prefix, boolean durable) throws IOException {
         Path dir = Files.createTempDirectory(prefix);
-        return new EmbeddedPostgresServer(builder(dir, durable, 0).start(), dir, durable, dir);
+        return new EmbeddedPostgresServer(builder(dir, durable, 0, FIRST_START_WAIT).start(), dir, durable, dir);
     }
 
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable) throws IOException {
@@ -59,14 +61,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable, int port) throws IOException {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
-        return new EmbeddedPostgresServer(builder(dataDir, durable, port).start(), dataDir, durable, null);
+        return new EmbeddedPostgresServer(builder(dataDir, durable, port, FIRST_START_WAIT).start(), dataDir, durable, null);
     }
 
-    private static EmbeddedPostgres.Builder builder(Path dataDir, boolean durable, int port) {
+    private static EmbeddedPostgres.Builder builder(Path dataDir, boolean durable, int port, Duration startupWait) {
         var builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60))
+                .setPGStartupWait(startupWait)
                 // No hook of zonky's: it would stop Postgres while the service's own shutdown hook is still draining
                 // work (the JVM runs hooks at once), failing every last write. The owner closes this server last.
                 .setRegisterShutdownHook(false)
@@ -163,7 +165,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Duration backoff = Duration.ofSeconds(1);
         for (int attempt = 1; !closing; attempt++) {
             try {
-                restart();
+                restart(attempt);
                 outage = null;
                 log.warn("the embedded Postgres server is running again (attempt {}, {} ms after it stopped)", attempt,
                         Duration.between(since, Instant.now()).toMillis());
@@ -178,7 +180,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    private synchronized void restart() throws IOException, InterruptedException {
+    /**
+     * One restart attempt. Its wait for the server grows with the attempt: an attempt that fails (the first one after
+     * a kill sometimes does, for a reason zonky's hidden server output would tell) then costs seconds, not a minute,
+     * while a long crash recovery still gets the full wait from the sixth attempt on.
+     */
+    private synchronized void restart(int attempt) throws IOException, InterruptedException {
         if (closing) return;
         awaitBackendsGone(Duration.ofSeconds(10));
         stopOrphanedPostmaster(dataDir);
@@ -189,7 +196,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // zonky cannot stop a server that is already gone without an error, so the dead instance is dropped instead of
         // closed: its lock on the old lock file goes with it, and the new instance locks a new file.
         Files.deleteIfExists(dataDir.resolve(ZONKY_LOCK));
-        postgres = builder(dataDir, durable, port).start();
+        Duration wait = Duration.ofSeconds(Math.min(FIRST_START_WAIT.toSeconds(), 10L * attempt));
+        postgres = builder(dataDir, durable, port, wait).start();
     }
 
     /**
