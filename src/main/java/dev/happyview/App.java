@@ -46,8 +46,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /** The composition root: builds every component once, wires them by hand, and closes them in reverse order. */
@@ -168,7 +170,7 @@ public final class App implements AutoCloseable {
                         () -> unchecked(fh::resyncsByKind));
             }
             metrics.repoSync(() -> unchecked(sync::countsByState).entrySet().stream()
-                    .collect(java.util.stream.Collectors.toMap(e -> e.getKey().wire(), java.util.Map.Entry::getValue)));
+                    .collect(Collectors.toMap(e -> e.getKey().wire(), Map.Entry::getValue)));
             var feed = new BackfillFeed(backfill.service());
             // The feed before backfill.routes(): /admin/backfill/events would otherwise match /admin/backfill/{id}.
             modules.addAll(List.of(new HealthRoutes(db), new ApiKeyRoutes(keys), new LexiconRoutes(lexicons),

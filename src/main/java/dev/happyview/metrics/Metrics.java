@@ -83,7 +83,7 @@ public final class Metrics implements Routes.Module, AutoCloseable {
     /** Live source progress: events applied and buffered, refused, the recent p99 lag, gaps found. */
     public void live(Supplier<Long> applied, Supplier<Long> buffered, Supplier<Long> refused, Supplier<Double> lagP99Seconds,
             Supplier<Long> gaps) {
-        keepAlive.addAll(java.util.List.of(applied, buffered, refused, lagP99Seconds, gaps));
+        keepAlive.addAll(List.of(applied, buffered, refused, lagP99Seconds, gaps));
         FunctionCounter.builder("happyview_live_events_applied", applied, s -> s.get()).register(registry);
         FunctionCounter.builder("happyview_live_events_buffered", buffered, s -> s.get()).register(registry);
         FunctionCounter.builder("happyview_live_events_refused", refused, s -> s.get()).register(registry);

@@ -3,6 +3,7 @@ package dev.happyview.simnet;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class LiveMutator implements AutoCloseable {
 
     private ObjectNode value(String what) {
         return JsonNodeFactory.instance.objectNode().put("text", what + " " + random.nextInt(1_000_000))
-                .put("createdAt", java.time.Instant.now().toString());
+                .put("createdAt", Instant.now().toString());
     }
 
     /** Accounts deleted so far. */

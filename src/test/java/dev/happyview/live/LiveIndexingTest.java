@@ -12,6 +12,8 @@ import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -169,9 +171,9 @@ class LiveIndexingTest {
             assertThat(app.indexedRecords()).hasSize(2);
             assertThat(js.connectionsOpened()).as("subscribed again once, for the new collection").isEqualTo(2);
             // happyview status shows it too
-            var out = new java.io.StringWriter();
+            var out = new StringWriter();
             var cli = dev.happyview.Main.commandLine(Map.of("HAPPYVIEW_URL", app.baseUrl(), "HAPPYVIEW_API_KEY", TestApp.ADMIN_KEY), false);
-            cli.setOut(new java.io.PrintWriter(out, true));
+            cli.setOut(new PrintWriter(out, true));
             assertThat(cli.execute("status")).isZero();
             assertThat(out.toString()).contains("live: jetstream connected (" + js.url() + ")",
                     "repos: 1 synchronized, 0 backfilling, 0 desynchronized").containsPattern("lag p50 [0-9.]+ ms");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.TreeSet;
@@ -110,7 +111,7 @@ class RecordsApiTest {
         assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, TestApp.recordLexiconUpload("app.test.none", false)).status())
                 .isEqualTo(201);
         JsonNode stats = app.get("/admin/stats", TestApp.ADMIN_KEY).json();
-        var counts = new java.util.HashMap<String, JsonNode>();
+        var counts = new HashMap<String, JsonNode>();
         stats.get("collections").forEach(c -> counts.put(c.get("collection").asText(), c));
         assertThat(counts.get("app.test.like").get("count").asLong()).isEqualTo(500);
         assertThat(counts.get("app.test.like").get("has_lexicon").asBoolean()).isTrue();

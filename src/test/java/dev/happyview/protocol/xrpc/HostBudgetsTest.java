@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.happyview.testing.ScriptedServer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,7 +50,7 @@ class HostBudgetsTest {
         var global = new Window(8);
         var cars = new Window(24);
         try (var server = new ScriptedServer((ex, n) -> {
-                    var headers = new java.util.HashMap<String, String>();
+                    var headers = new HashMap<String, String>();
                     boolean ok = ex.getRequestURI().getPath().endsWith(GET_REPO) ? cars.take(headers) : global.take(headers);
                     headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
                     json(ex, ok ? 200 : 429, ok ? "{}" : "{\"error\":\"RateLimitExceeded\"}");
