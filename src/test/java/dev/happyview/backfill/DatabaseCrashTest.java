@@ -60,8 +60,7 @@ class DatabaseCrashTest {
             JobProbe.crashWhen("discovery", () -> probe.discoveredRepos() >= 40 && !probe.discoveryDone(), probe, kill, crashes);
             JobProbe.crashWhen("fetching 30%", () -> probe.completedRepos() >= repos * 3 / 10, probe, kill, crashes);
             JobProbe.crashWhen("fetching 60%", () -> probe.completedRepos() >= repos * 6 / 10, probe, kill, crashes);
-            net.pdsLatencyMillis = 400; // the last repos take long enough for a crash to land among them
-            JobProbe.crashWhen("completion", () -> probe.completedRepos() >= repos - 3, probe, kill, crashes);
+            JobProbe.crashWhenHoldingThePds("completion", () -> probe.completedRepos() >= repos - 8, probe, net, kill, crashes);
 
             JsonNode job = BackfillEngineTest.awaitEnd(app, id);
             System.out.println("embedded database crashes: " + String.join("; ", crashes));

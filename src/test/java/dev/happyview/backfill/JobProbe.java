@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -90,6 +91,23 @@ final class JobProbe {
         await().atMost(Duration.ofSeconds(30)).until(() -> probe.completedRepos() >= 0);
         int after = probe.completedRepos();
         log.add(point + ": " + before + " repos completed before, " + after + " after recovery");
+    }
+
+    /**
+     * {@link #crashWhen} with the PDS holding every answer from the moment {@code when} holds until the crash is over,
+     * so the repos in flight cannot finish the job before the crash however fast the machine is.
+     */
+    static void crashWhenHoldingThePds(String point, BooleanSupplier when, JobProbe probe, MiniNetwork net, Crash crash,
+            List<String> log) throws Exception {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5)).until(when::getAsBoolean);
+        var hold = new CountDownLatch(1);
+        net.pdsHold = hold;
+        try {
+            crashWhen(point, () -> true, probe, crash, log);
+        } finally {
+            net.pdsHold = null;
+            hold.countDown();
+        }
     }
 
     /** Prints, per repo with records missing from the index, what the job says about it (the failure's evidence). */
