@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.eclipse.jetty.websocket.api.Callback;
 
 /**
  * A stand-in for indigo's Tap over a {@link SimNetwork}: {@code /repos/add} and {@code /repos/remove} (deduplicated by
@@ -261,7 +262,7 @@ public final class TapSimulator implements AutoCloseable {
                 if (now - lastScan >= redeliveryScanNanos) {
                     lastScan = now;
                     for (Event e : outbox.values()) {
-                        Long at = sentAt.get(e.id());
+                        Long at = sentAt.get(e.id()); // null: not sent yet, or still being written
                         if (at == null || now - at < redeliverAfter.toNanos()) continue;
                         redelivered.incrementAndGet();
                         send(e, now);
@@ -291,15 +292,23 @@ public final class TapSimulator implements AutoCloseable {
         final ConcurrentSkipListSet<Long> liveUnacked = new ConcurrentSkipListSet<>();
     }
 
-    /** Sends to one of the clients; false if there is none. A send that fails is retried after the timeout. */
+    /**
+     * Sends to one of the clients; false if there is none. Like Tap, the retry timeout runs from when the frame was
+     * written: a frame still queued behind a client that reads slowly is not sent again (queueing a copy of every late
+     * frame behind the ones already waiting would grow without bound). A send that fails is retried after the timeout.
+     */
     private boolean send(Event e, long now) {
         List<WsContext> live = clients;
         if (live.isEmpty()) return false;
         WsContext client = live.get(Math.floorMod(roundRobin.getAndIncrement(), live.size()));
-        sentAt.put(e.id(), now);
+        sentAt.remove(e.id());
         sent.incrementAndGet();
-        client.send(e.frame());
+        client.session.sendText(e.frame(), Callback.from(() -> written(e.id()), failure -> written(e.id())));
         return true;
+    }
+
+    private void written(long id) {
+        if (outbox.containsKey(id)) sentAt.put(id, System.nanoTime());
     }
 
     @Override

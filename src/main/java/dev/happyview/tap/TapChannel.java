@@ -5,18 +5,26 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The WebSocket to Tap's {@code /channel}: connects and reconnects (jittered backoff from 1 to 30 s), puts each
  * text frame into the caller's queue (blocking when it is full, which holds Tap back), and sends acknowledgements.
+ *
+ * <p>Tap sends an event again when its ack is late (its retry timeout), whether or not the first copy arrived. A copy
+ * of an event that is still pending here (queued or being written, not yet acknowledged) is dropped on arrival: the
+ * pending one will be committed and acknowledged. Without this, a consumer that falls further behind than the retry
+ * timeout fills its queue with copies, falls further behind, and Tap sends everything again and again.
  */
 final class TapChannel implements AutoCloseable {
     private final TapClient tap;
@@ -24,6 +32,9 @@ final class TapChannel implements AutoCloseable {
     private final Consumer<String> errors;
     private final HttpClient http = HttpClient.newHttpClient();
     private final BlockingQueue<Long> acks = new LinkedBlockingQueue<>();
+    /** Ids received and not yet acknowledged or released. */
+    private final Set<Long> pending = ConcurrentHashMap.newKeySet();
+    private final AtomicLong copiesDropped = new AtomicLong();
     private volatile ChannelState state = ChannelState.DISCONNECTED;
     private volatile WebSocket socket;
     private volatile CompletableFuture<Void> socketClosed;
@@ -50,7 +61,18 @@ final class TapChannel implements AutoCloseable {
 
     /** Queues the acknowledgement of a committed event; the ack thread sends it while the next batch is written. */
     void acknowledge(long eventId) {
+        pending.remove(eventId);
         acks.add(eventId);
+    }
+
+    /** Forgets an event that was not committed, so that Tap's next copy of it is taken. */
+    void release(long eventId) {
+        pending.remove(eventId);
+    }
+
+    /** Copies of pending events dropped on arrival. */
+    long copiesDropped() {
+        return copiesDropped.get();
     }
 
     private void connectLoop() {
@@ -116,10 +138,15 @@ final class TapChannel implements AutoCloseable {
             if (last) {
                 String frame = partial.toString();
                 partial.setLength(0);
-                try {
-                    frames.put(frame); // blocks when the writer falls behind: backpressure to Tap
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                long id = TapEvent.idOf(frame);
+                if (id >= 0 && !pending.add(id)) {
+                    copiesDropped.incrementAndGet();
+                } else {
+                    try {
+                        frames.put(frame); // blocks when the writer falls behind: backpressure to Tap
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
             ws.request(1);

@@ -59,11 +59,11 @@ public final class TapChannelConsumer implements AutoCloseable {
 
     /** What the stats endpoint shows. */
     public record Status(ChannelState state, String lastError, long eventsApplied, double eventsPerSecond, Instant lastEventAt,
-            long deadLetters) {}
+            long deadLetters, long copiesDropped) {}
 
     public Status status() {
         return new Status(channel.state(), lastError, applied.get(),
-                Math.round(eventsPerSecond * 10) / 10.0, lastEventAt, deadLetters.get());
+                Math.round(eventsPerSecond * 10) / 10.0, lastEventAt, deadLetters.get(), channel.copiesDropped());
     }
 
     /**
@@ -149,6 +149,9 @@ public final class TapChannelConsumer implements AutoCloseable {
                 }
             } catch (Exception e) {
                 // Not committed: not acknowledged either, so Tap delivers these events again.
+                for (TapEvent ev : work.events()) {
+                    if (ev.id() >= 0) channel.release(ev.id());
+                }
                 lastError = "applying events: " + e;
                 log.warn("tap batch of {} events not applied: {}", work.events().size(), e.toString());
             }

@@ -74,6 +74,28 @@ sealed interface TapEvent {
         };
     }
 
+    /**
+     * The frame's event id, read no further than that field (Tap writes it first); -1 if it has none. Lets the channel
+     * recognise a redelivered event before it is queued again.
+     */
+    static long idOf(String frame) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(frame)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return -1;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("id")) {
+                    return t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                            && p.getLongValue() >= 0 ? p.getLongValue() : -1;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     private static <T> T skip(JsonParser p, T value) throws IOException {
         p.skipChildren();
         return value;

@@ -26,6 +26,7 @@ public final class TapStatsRoutes implements Routes.Module {
                 out.put("events_per_second", status.eventsPerSecond());
                 out.put("last_event_at", status.lastEventAt());
                 out.put("dead_letters", status.deadLetters());
+                out.put("redeliveries_dropped", status.copiesDropped());
                 out.put("last_error", status.lastError());
                 ctx.json(out);
             } catch (TapException e) {

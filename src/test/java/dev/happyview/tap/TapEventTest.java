@@ -88,4 +88,15 @@ class TapEventTest {
     private static String reason(String json) {
         return ((TapEvent.Unparseable) parse(json)).reason();
     }
+
+    @Test
+    void theIdIsReadWhereverItIsAndOnlyAValidOneCounts() {
+        assertThat(TapEvent.idOf("{\"id\":12,\"type\":\"record\"}")).isEqualTo(12);
+        assertThat(TapEvent.idOf("{\"type\":\"record\",\"record\":{\"id\":5},\"id\":13}")).isEqualTo(13);
+        assertThat(TapEvent.idOf("{\"type\":\"record\",\"record\":{\"id\":5}}")).isEqualTo(-1);
+        assertThat(TapEvent.idOf("{\"id\":-3}")).isEqualTo(-1);
+        assertThat(TapEvent.idOf("{\"id\":\"7\"}")).isEqualTo(-1);
+        assertThat(TapEvent.idOf("{\"id\":99999999999999999999999}")).isEqualTo(-1);
+        assertThat(TapEvent.idOf("not json")).isEqualTo(-1);
+    }
 }
