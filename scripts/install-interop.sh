@@ -24,6 +24,11 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   exit 3
 fi
 [ "$(uname -sm)" = "Linux x86_64" ] || fail "Node 22 comes from $NODE_PACKAGE, which is for Linux x86_64 only"
+# One install at a time (CI starts one in the background and the test runs the script again): a second caller waits
+# here, then finds the marker.
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
 want="$( (cat "$root/interop/package.json" "$root/interop/package-lock.json"; echo "$NODE_PACKAGE") | sha256sum | cut -c1-16)"
 marker="$dir/installed"
 # The marker alone is not enough: node_modules may have been deleted since (to free disk space, say).

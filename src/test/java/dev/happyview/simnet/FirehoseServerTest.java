@@ -84,10 +84,14 @@ class FirehoseServerTest {
             fh.faults(new FirehoseServer.Faults(0, 0, 0, 0, 0, 0, 0, 0, 3));
             change(net, 4);
             var client = new Client();
-            http.newWebSocketBuilder().buildAsync(URI.create(fh.url() + PATH + "?cursor=0"), client).get(10, TimeUnit.SECONDS);
-            String how = client.ended.get(10, TimeUnit.SECONDS);
-            assertThat(client.sizes).as("whole frames before the cut (%s)", how).hasSize(2);
-            assertThat(fh.injected().get(FirehoseServer.Fault.MID_FRAME)).isEqualTo(1);
+            var ws = http.newWebSocketBuilder().buildAsync(URI.create(fh.url() + PATH + "?cursor=0"), client).get(10, TimeUnit.SECONDS);
+            try {
+                String how = client.ended.get(10, TimeUnit.SECONDS);
+                assertThat(client.sizes).as("whole frames before the cut (%s)", how).hasSize(2);
+                assertThat(fh.injected().get(FirehoseServer.Fault.MID_FRAME)).isEqualTo(1);
+            } finally {
+                ws.abort(); // the client's close() waits for every WebSocket it opened to be closed
+            }
         }
     }
 
@@ -97,10 +101,14 @@ class FirehoseServerTest {
             fh.faults(new FirehoseServer.Faults(0, 0, 0, 0, 0, 0, 0, 3, 0));
             change(net, 4);
             var client = new Client();
-            http.newWebSocketBuilder().buildAsync(URI.create(fh.url() + PATH + "?cursor=0"), client).get(10, TimeUnit.SECONDS);
-            String how = client.ended.get(10, TimeUnit.SECONDS);
-            assertThat(client.sizes).as("frames before the end (%s)", how).hasSize(3); // two events and the error frame
-            assertThat(fh.injected().get(FirehoseServer.Fault.ERROR_FRAME)).isEqualTo(1);
+            var ws = http.newWebSocketBuilder().buildAsync(URI.create(fh.url() + PATH + "?cursor=0"), client).get(10, TimeUnit.SECONDS);
+            try {
+                String how = client.ended.get(10, TimeUnit.SECONDS);
+                assertThat(client.sizes).as("frames before the end (%s)", how).hasSize(3); // two events and the error frame
+                assertThat(fh.injected().get(FirehoseServer.Fault.ERROR_FRAME)).isEqualTo(1);
+            } finally {
+                ws.abort(); // the client's close() waits for every WebSocket it opened to be closed
+            }
         }
     }
 }

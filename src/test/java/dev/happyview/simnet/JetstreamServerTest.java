@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +35,15 @@ class JetstreamServerTest {
                             return null;
                         }
                     }).get(5, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (got.size() < 2 && System.nanoTime() < deadline) Thread.sleep(20);
-            assertThat(got).hasSize(2);
-            assertThat(got.get(0)).contains("\"t\":1");
-            assertThat(got.get(1)).contains("\"t\":3");
-            ws.abort();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (got.size() < 2 && System.nanoTime() < deadline) Thread.sleep(20);
+                assertThat(got).hasSize(2);
+                assertThat(got.get(0)).contains("\"t\":1");
+                assertThat(got.get(1)).contains("\"t\":3");
+            } finally {
+                ws.abort();
+            }
         }
     }
 
@@ -50,9 +54,9 @@ class JetstreamServerTest {
                 var http = HttpClient.newHttpClient()) {
             js.faults(new JetstreamServer.Faults(0, 2, 0));
             String did = net.dids().getFirst();
-            var closed = new java.util.concurrent.CompletableFuture<String>();
+            var closed = new CompletableFuture<String>();
             var got = new CopyOnWriteArrayList<String>();
-            http.newWebSocketBuilder().buildAsync(URI.create(js.url() + "/subscribe?wantedCollections=com.example.a&cursor=1"),
+            var ws = http.newWebSocketBuilder().buildAsync(URI.create(js.url() + "/subscribe?wantedCollections=com.example.a&cursor=1"),
                     new WebSocket.Listener() {
                         @Override
                         public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
@@ -72,11 +76,15 @@ class JetstreamServerTest {
                             closed.complete("error " + error);
                         }
                     }).get(5, TimeUnit.SECONDS);
-            for (int i = 0; i < 3; i++) net.createRecord(did, "com.example.a", JsonNodeFactory.instance.objectNode().put("t", i));
-            long t0 = System.nanoTime();
-            String how = closed.get(10, TimeUnit.SECONDS);
-            System.out.println("noticed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + how + " got " + got.size());
-            assertThat(got).hasSize(2);
+            try {
+                for (int i = 0; i < 3; i++) net.createRecord(did, "com.example.a", JsonNodeFactory.instance.objectNode().put("t", i));
+                long t0 = System.nanoTime();
+                String how = closed.get(10, TimeUnit.SECONDS);
+                System.out.println("noticed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + how + " got " + got.size());
+                assertThat(got).hasSize(2);
+            } finally {
+                ws.abort(); // the client's close() waits for every WebSocket it opened to be closed
+            }
         }
     }
 
@@ -96,15 +104,19 @@ class JetstreamServerTest {
                             return null;
                         }
                     }).get(5, TimeUnit.SECONDS);
-            ws.sendText("{\"type\":\"options_update\",\"payload\":{\"wantedCollections\":[\"com.example.b\"]}}", true).get();
-            Thread.sleep(300);
-            net.createRecord(did, "com.example.a", JsonNodeFactory.instance.objectNode().put("t", 1));
-            net.createRecord(did, "com.example.b", JsonNodeFactory.instance.objectNode().put("t", 2));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (got.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
-            Thread.sleep(200);
-            assertThat(got).hasSize(1);
-            assertThat(got.getFirst()).contains("com.example.b");
+            try {
+                ws.sendText("{\"type\":\"options_update\",\"payload\":{\"wantedCollections\":[\"com.example.b\"]}}", true).get();
+                Thread.sleep(300);
+                net.createRecord(did, "com.example.a", JsonNodeFactory.instance.objectNode().put("t", 1));
+                net.createRecord(did, "com.example.b", JsonNodeFactory.instance.objectNode().put("t", 2));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (got.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+                Thread.sleep(200);
+                assertThat(got).hasSize(1);
+                assertThat(got.getFirst()).contains("com.example.b");
+            } finally {
+                ws.abort(); // the client's close() waits for every WebSocket it opened to be closed
+            }
         }
     }
 }
