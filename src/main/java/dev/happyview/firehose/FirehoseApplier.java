@@ -45,12 +45,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Firehose events as writes, under the sync rules. Before the transaction ({@link #prepare}, in the partition's
- * thread): events of repos this service does not follow (and {@code #sync}s at or below a repo's stored rev) are set
+ * thread): events of repos this service does not follow (and {@code #sync}s at or below a repo's stored chain) are set
  * aside, and every other commit's signature is checked against the account's current key and its ops against the MST
  * in its CAR slice, inverted to {@code prevData}; only then are its ops filtered by the record lexicons. In the
- * transaction ({@link #apply}): a verified commit at or below the stored rev is no link of the chain, but its writes
- * are applied (the ordering rule keeps whatever newer the index holds; the stored rev may come from a backfill that did
- * not read this commit's collections or deletes); any other must chain on the repo's stored state ({@code since} = stored rev,
+ * transaction ({@link #apply}): a verified commit at or below the stored rev is no link of the chain; its deletes are
+ * applied, and its creates and updates only while the repo's MST root is unknown (see {@code Run.commit}); any other
+ * must chain on the repo's stored state ({@code since} = stored rev,
  * {@code prevData} = stored MST root); one that does not marks the repo desynchronized (a resync repairs it) and is
  * applied all the same, being signed, and so are the commits after it — every write is ordered by rev, so nothing
  * older wins. Refused events never reach the index and are recorded with their reason. Buffered events of a repo
@@ -118,17 +118,16 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                 if (chain == null && c.ops().stream().noneMatch(op -> isRecordCollection.test(op.collection()))) {
                     yield Check.UNTRACKED;
                 }
-                // A commit at or below the stored rev is still verified and its writes applied (the ordering rule makes
-                // them no-ops where the index already holds newer): the stored rev may come from a backfill of other
-                // collections, or from a listing, which does not hold this commit's deletes.
-                if (c.tooBig() && chain != null && chain.rev() != null && c.rev().compareTo(chain.rev()) <= 0) yield Check.STALE;
+                // A commit at or below the stored rev is still verified, and its deletes applied (Run.commit). A tooBig
+                // one is skipped only when the chain's MST root is known; otherwise it may hide a delete (Run.next).
+                if (c.tooBig() && staleOnKnownRoot(chain, c.rev())) yield Check.STALE;
                 if (c.tooBig()) yield new Check.Unusable("too_big_commit", "commit " + c.rev() + " is tooBig: its ops are not in the stream");
                 yield verify(c);
             }
             case SyncEvent s -> {
                 // A repo nobody indexed: a #sync alone does not say whether it holds records of the record collections.
                 if (chain == null) yield Check.UNTRACKED;
-                if (chain.rev() != null && s.rev().compareTo(chain.rev()) <= 0) yield Check.STALE;
+                if (staleOnKnownRoot(chain, s.rev())) yield Check.STALE;
                 yield verify(s);
             }
             case AccountEvent a -> chain == null ? Check.UNTRACKED : Check.PASS;
@@ -136,6 +135,14 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
             case InvalidEvent i -> Check.PASS;
             default -> Check.UNTRACKED; // info, errors and unknown frames are the source's business
         };
+    }
+
+    /**
+     * Whether an event at {@code rev} is at or below a chain whose MST root is known (commits chained, or a pruning
+     * whole-repo fetch): the index then holds that state, so the event brings nothing.
+     */
+    private static boolean staleOnKnownRoot(Chain chain, String rev) {
+        return chain != null && chain.rev() != null && chain.data() != null && rev.compareTo(chain.rev()) <= 0;
     }
 
     private Check verify(CommitEvent c) {
@@ -261,7 +268,9 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                     if (r.missed() && did != null) gap(chain, r.kind(), r.detail());
                 }
                 case Check.Unusable u -> {
-                    if (chain.rev() != null && f.rev().compareTo(chain.rev()) <= 0) stats.staleIgnored();
+                    // At or below a rev whose root is unknown (a listing's), its unreadable ops may be a delete the
+                    // listing did not apply: the repo is fetched whole.
+                    if (staleOnKnownRoot(chain, f.rev())) stats.staleIgnored();
                     else gap(chain, u.kind(), u.detail());
                 }
                 case Check.Commit v -> commit(f, (CommitEvent) f.event(), v, chain);
@@ -276,9 +285,17 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                         e.since(), e.prevData(), now);
                 switch (decision.verdict()) {
                     case STALE, IN_SYNC -> {
-                        // Not a link of the chain any more; its writes lose wherever the index holds newer.
+                        // Not a link of the chain any more. Its deletes are applied: the stored rev may come from a
+                        // listing or a fetch of other collections, which removed nothing. Its creates and updates only
+                        // while the chain's root is unknown: a chained or pruning-fetched state at or after this commit
+                        // holds them or their deletion, and a deletion the fetch saw as an absence left no tombstone,
+                        // so an older create would bring the record back.
                         stats.staleIgnored();
-                        for (Check.Write w : v.writes()) pending.merge(w.uri(), new RecordWrites.Pending(e.repo(), e.rev(), w), RecordWrites::newer);
+                        for (Check.Write w : v.writes()) {
+                            if (w.delete() || chain.data() == null) {
+                                pending.merge(w.uri(), new RecordWrites.Pending(e.repo(), e.rev(), w), RecordWrites::newer);
+                            }
+                        }
                         return;
                     }
                     case FUTURE -> {
@@ -306,7 +323,11 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
                             "#sync for a repo whose chain is not known")
                     : SyncRules.sync(chain.rev(), cid(chain.data()), e.rev(), cid(s.data()), now);
             switch (decision.verdict()) {
-                case STALE -> stats.staleIgnored();
+                case STALE -> {
+                    // Below a rev whose root is unknown (a listing's), it may stand for deletes the listing did not apply.
+                    if (chain.data() != null) stats.staleIgnored();
+                    else gap(chain, "sync_new_data", "#sync at " + e.rev() + ", at or below rev " + chain.rev() + " whose MST root is not known");
+                }
                 case FUTURE -> rejections.add(new Rejection(e.seq(), e.did(), "future_rev", decision.reason()));
                 case IN_SYNC, APPLY -> advance(chain.withCommit(e.rev(), s.data()));
                 case GAP -> {
