@@ -94,7 +94,7 @@ final class JobProbe {
     }
 
     /**
-     * {@link #crashWhen} with the PDS holding every answer from the moment {@code when} holds until the crash is over,
+     * {@link #crashWhen} with the PDS holding every listing from the moment {@code when} holds until the crash is over,
      * so the repos in flight cannot finish the job before the crash however fast the machine is.
      */
     static void crashWhenHoldingThePds(String point, BooleanSupplier when, JobProbe probe, MiniNetwork net, Crash crash,
