@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The service is killed with SIGKILL ten times during one job, each kill at a later point: once the job has been
  * picked up, then after each further tenth of the repos has completed. The PDS holds its answers from the moment a
- * kill is due until the process is dead, so the repos in flight cannot finish the job before the kill however slow
- * the machine is. At every kill the job must still be unfinished (else the kill proved nothing); after a last
+ * kill is due until the process is dead, and from before each restart until the process answers, so the repos in
+ * flight cannot finish the job before the kill however slow the machine is. At every kill the job must still be unfinished (else the kill proved nothing); after a last
  * restart the job must end exact.
  */
 class BackfillKilledTenTimesTest {
@@ -53,7 +53,11 @@ class BackfillKilledTenTimesTest {
             atKills.append(unfinished(c, jobId, repos)).append(' ');
             for (int i = 1; i < 10; i++) {
                 int threshold = repos * i / 10;
+                // No page is answered until the process has started and is watched: a slow start (the job resumes
+                // before /health answers) could otherwise see the job through to its end first.
+                holdAnswers.set(true);
                 try (var next = ServiceProcess.start(env)) {
+                    holdAnswers.set(false);
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
                             .until(() -> BackfillCrashResumeTest.completed(c, jobId).size() >= threshold);
                     killHolding(next, holdAnswers);
