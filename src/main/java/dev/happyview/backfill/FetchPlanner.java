@@ -13,9 +13,10 @@ import java.util.function.BooleanSupplier;
  * (docs/backfill.md):
  * <ul>
  *   <li>{@code getRepo} is one request whatever the repo's size, and carries every collection of the repo;</li>
- *   <li>listing costs one request per page of 100 records of each target collection — one per collection for
- *       small repos on a host whose short pages end its listings ({@link ListingEnds}), two where the closing empty
- *       page must still be read — and carries only the target collections.</li>
+ *   <li>listing costs one {@code getLatestCommit} (the revision its writes are tagged with) and one request per page
+ *       of 100 records of each target collection — one per collection for small repos on a host whose short pages
+ *       end its listings ({@link ListingEnds}), two where the closing empty page must still be read — and carries
+ *       only the target collections.</li>
  * </ul>
  * While the host's remaining listing budget covers what its queued repos would need if listed, budgets are
  * plentiful and the repo is listed: fewest bytes (a first page that comes back full still turns into one CAR, so a
@@ -65,13 +66,14 @@ final class FetchPlanner {
     Plan plan(String pdsEndpoint, int collections, BooleanSupplier cancelled) throws CancelledException, InterruptedException {
         Planned p = planned.computeIfAbsent(pdsEndpoint, h -> new Planned());
         long deadline = System.nanoTime() + LEARNING_WAIT_NANOS;
-        double listCost = collections * (ends.trusted(pdsEndpoint) ? 1.0 : 2.0);
+        double pageCost = ends.trusted(pdsEndpoint) ? 1.0 : 2.0;
+        double listCost = 1 + collections * pageCost;
         while (true) {
             RepoStore.HostQueue queue = queues.of(pdsEndpoint, inFlight(p) + 1);
             p.lock.lock();
             Way way;
             try {
-                way = choose(pdsEndpoint, queue, collections, listCost, p);
+                way = choose(pdsEndpoint, queue, collections, pageCost, p);
                 if (way == Way.WAIT && System.nanoTime() >= deadline) way = Way.CAR;
                 if (way != Way.WAIT) {
                     boolean viaCar = way == Way.CAR;
@@ -127,12 +129,13 @@ final class FetchPlanner {
     }
 
     /** Called with {@code p.lock} held. */
-    private Way choose(String host, RepoStore.HostQueue queue, int collections, double listCost, Planned p) {
+    private Way choose(String host, RepoStore.HostQueue queue, int collections, double pageCost, Planned p) {
         Optional<HostBudget> found = pds.listingBudget(host);
         if (found.isEmpty()) return p.repos > 0 ? Way.WAIT : Way.LIST; // nothing known: one repo finds out
         HostBudget listing = found.get();
         if (listing.unlimited()) return Way.LIST;
-        double queueNeeds = Math.max(queue.collections(), p.repos + collections) * (listCost / collections);
+        double listCost = 1 + collections * pageCost;
+        double queueNeeds = Math.max(queue.repos(), p.repos + 1) + Math.max(queue.collections(), p.repos + collections) * pageCost;
         if (listing.remaining() >= queueNeeds) return Way.LIST; // plentiful: fewest bytes
         HostBudget cars = pds.carBudget(host).orElse(listing);
         if (!cars.learned()) return p.carProbes > 0 ? Way.WAIT : Way.CAR; // one getRepo shows which budget it spends
