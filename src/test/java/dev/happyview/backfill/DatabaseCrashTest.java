@@ -60,7 +60,7 @@ class DatabaseCrashTest {
             JobProbe.crashWhen("discovery", () -> probe.discoveredRepos() >= 40 && !probe.discoveryDone(), probe, kill, crashes);
             JobProbe.crashWhen("fetching 30%", () -> probe.completedRepos() >= repos * 3 / 10, probe, kill, crashes);
             JobProbe.crashWhen("fetching 60%", () -> probe.completedRepos() >= repos * 6 / 10, probe, kill, crashes);
-            JobProbe.crashWhenHoldingThePds("completion", () -> probe.completedRepos() >= repos - 8, probe, net, kill, crashes);
+            JobProbe.crashWhenHoldingThePds("completion", () -> probe.completedRepos() >= repos - 16, probe, net, kill, crashes);
 
             JsonNode job = BackfillEngineTest.awaitEnd(app, id);
             System.out.println("embedded database crashes: " + String.join("; ", crashes));

@@ -53,7 +53,7 @@ class ExternalDatabaseCrashTest {
                 JobProbe.crashWhen("fetching 25%", () -> probe.completedRepos() >= REPOS / 4, probe, restart, crashes);
                 JobProbe.crashWhen("fetching 50% (one backend)", () -> probe.completedRepos() >= REPOS / 2, probe, oneBackend, crashes);
                 JobProbe.crashWhen("fetching 75%", () -> probe.completedRepos() >= REPOS * 3 / 4, probe, restart, crashes);
-                JobProbe.crashWhenHoldingThePds("completion", () -> probe.completedRepos() >= REPOS - 8, probe, net, restart, crashes);
+                JobProbe.crashWhenHoldingThePds("completion", () -> probe.completedRepos() >= REPOS - 24, probe, net, restart, crashes);
 
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                         .until(() -> "completed".equals(probe.status()) || "failed".equals(probe.status()));

@@ -95,7 +95,8 @@ final class JobProbe {
 
     /**
      * {@link #crashWhen} with the PDS holding every listing from the moment {@code when} holds until the crash is over,
-     * so the repos in flight cannot finish the job before the crash however fast the machine is.
+     * so the repos in flight cannot finish the job before the crash however fast the machine is. {@code when} must
+     * leave more repos to do than the job fetches at once: a repo in flight may have had its last page already.
      */
     static void crashWhenHoldingThePds(String point, BooleanSupplier when, JobProbe probe, MiniNetwork net, Crash crash,
             List<String> log) throws Exception {
