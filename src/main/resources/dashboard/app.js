@@ -459,6 +459,17 @@ function showRecord(r) {
 
 // ---------- Live ----------
 
+/** The sum of a {kind: count} object. */
+function total(byKind) {
+  return Object.values(byKind || {}).reduce((a, b) => a + b, 0);
+}
+
+/** " (kind n, kind n)" for the kinds with a count, or "". */
+function kinds(byKind) {
+  const parts = Object.entries(byKind || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmt.format(n)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 async function loadLive() {
   try {
     const s = await api('GET', '/admin/live');
@@ -469,7 +480,7 @@ async function loadLive() {
       : `Source: ${s.source}, subscribed to ${s.collections.length} collection(s).`;
     $('live-state').textContent = s.state;
     $('live-url').textContent = s.url ? s.url + (s.connected_since ? ` · since ${when(s.connected_since)}` : '') + ` · ${fmt.format(s.reconnects || 0)} reconnects` : '';
-    $('live-cursor').textContent = s.cursor_time ? when(s.cursor_time) : '–';
+    $('live-cursor').textContent = s.cursor_time ? when(s.cursor_time) : (s.cursor != null ? `seq ${fmt.format(s.cursor)}` : '–');
     $('live-lag').textContent = s.lag_ms ? `lag p50 ${fmt.format(Math.round(s.lag_ms.p50))} ms · p99 ${fmt.format(Math.round(s.lag_ms.p99))} ms` : '';
     $('live-rate').textContent = off ? '–' : `${fmt.format(Math.round(s.events_per_second || 0))}/s`;
     $('live-counts').textContent = off ? '' : `${fmt.format(s.events_applied)} applied · ${fmt.format(s.events_buffered)} buffered · ${fmt.format(s.events_refused)} refused`;
@@ -478,6 +489,19 @@ async function loadLive() {
     $('live-repo-states').textContent = `${fmt.format(r.synchronized)} synchronized · ${fmt.format(r.backfilling)} backfilling · ${fmt.format(r.desynchronized)} desynchronized`;
     $('live-buffered').textContent = fmt.format(s.buffered_events);
     $('live-tombstones').textContent = `${fmt.format(s.tombstones)} tombstones`;
+    // The verified firehose only: what its checks refused and the resyncs its gaps started.
+    const v = s.verification;
+    $('live-verify-card').hidden = !v;
+    $('live-resync-card').hidden = !s.resyncs;
+    if (v) {
+      $('live-verified').textContent = fmt.format(v.verified);
+      $('live-verify-counts').textContent = [`${fmt.format(v.stale_ignored)} stale ignored`,
+        `${fmt.format(total(v.rejected))} refused${kinds(v.rejected)}`, `${fmt.format(total(v.gaps_found))} gaps${kinds(v.gaps_found)}`].join(' · ');
+    }
+    if (s.resyncs) {
+      $('live-resyncs').textContent = fmt.format(s.resyncs.started);
+      $('live-resync-kinds').textContent = s.resyncs.started ? kinds(s.resyncs.by_kind).slice(2, -1) : 'none needed';
+    }
     const gaps = s.recent_gaps || [];
     $('live-no-gaps').hidden = gaps.length > 0;
     $('live-gaps-wrap').hidden = gaps.length === 0;

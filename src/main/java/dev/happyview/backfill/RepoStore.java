@@ -252,16 +252,38 @@ final class RepoStore {
     /** Repos of running jobs that wait to be fetched from one PDS host, and how many target collections they hold. */
     record HostQueue(long repos, long collections) {}
 
-    /** Per PDS host, the repos of running jobs resolved to it and not fetched yet (in flight included). */
+    /**
+     * Per PDS host, the repos of running jobs resolved to it and not fetched yet (in flight included), plus its share
+     * of the repos not resolved yet: resolution runs ahead of fetching, and a host's budget is not plentiful because
+     * only the first of its repos are resolved. The share is the host's part of the repos resolved so far.
+     */
     Map<String, HostQueue> queuedByHost() throws SQLException {
         try (var c = db.connection(); var st = c.prepareStatement("""
-                SELECT r.pds_endpoint, count(*), sum(greatest(1, cardinality(r.collections)))
+                SELECT r.pds_endpoint, count(*) FILTER (WHERE r.status = 'resolved'),
+                       coalesce(sum(greatest(1, cardinality(r.collections))) FILTER (WHERE r.status = 'resolved'), 0),
+                       count(*), (SELECT count(*) FROM backfill_repos p JOIN backfill_jobs pj ON pj.id = p.job_id
+                                   WHERE p.status = 'pending' AND pj.status = 'running')
                   FROM backfill_repos r JOIN backfill_jobs j ON j.id = r.job_id
-                 WHERE r.status = 'resolved' AND j.status = 'running'
+                 WHERE j.status = 'running' AND r.pds_endpoint IS NOT NULL
                  GROUP BY r.pds_endpoint""")) {
-            var out = new HashMap<String, HostQueue>();
+            record Row(String host, long queued, long collections, long resolved, long pending) {}
+            var rows = new ArrayList<Row>();
+            long resolvedAll = 0;
             try (var rs = st.executeQuery()) {
-                while (rs.next()) out.put(rs.getString(1), new HostQueue(rs.getLong(2), rs.getLong(3)));
+                while (rs.next()) {
+                    var row = new Row(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+                    rows.add(row);
+                    resolvedAll += row.resolved();
+                }
+            }
+            var out = new HashMap<String, HostQueue>();
+            for (Row r : rows) {
+                long unresolved = Math.round((double) r.pending() * r.resolved() / resolvedAll);
+                double collectionsPerRepo = r.queued() > 0 ? (double) r.collections() / r.queued() : 1;
+                if (r.queued() + unresolved > 0) {
+                    out.put(r.host(), new HostQueue(r.queued() + unresolved,
+                            r.collections() + Math.round(unresolved * collectionsPerRepo)));
+                }
             }
             return out;
         }

@@ -34,7 +34,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.websocket.api.Callback;
 
@@ -57,6 +56,8 @@ import org.eclipse.jetty.websocket.api.Callback;
  */
 public final class FirehoseServer implements AutoCloseable {
     private static final String PATH = "/xrpc/com.atproto.sync.subscribeRepos";
+    /** Frames queued to one connection before its sender waits for the oldest. */
+    private static final int SENDS_IN_FLIGHT = 256;
     private static final AtprotoKeyPair FORGER = AtprotoKeyPair.generate(Curve.K256, new byte[] {6, 6, 6});
 
     /** Fault rates: the first seven per commit published, the last two per frame sent (0 = never). */
@@ -367,6 +368,7 @@ public final class FirehoseServer implements AutoCloseable {
         /** The stream's head when the connection opened: without a cursor, the events after it are sent. */
         private final long head;
         private volatile boolean open = true;
+        private final SendWindow window = new SendWindow(SENDS_IN_FLIGHT);
 
         Subscriber(WsContext ctx) {
             this.ctx = ctx;
@@ -427,9 +429,7 @@ public final class FirehoseServer implements AutoCloseable {
         }
 
         private void send(byte[] frame) throws Exception {
-            var cb = new Callback.Completable();
-            ctx.session.sendBinary(ByteBuffer.wrap(frame), cb);
-            cb.get(30, TimeUnit.SECONDS);
+            window.send(cb -> ctx.session.sendBinary(ByteBuffer.wrap(frame), cb));
         }
     }
 

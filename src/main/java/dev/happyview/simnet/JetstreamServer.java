@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -30,6 +29,8 @@ import org.eclipse.jetty.websocket.api.Callback;
  */
 public final class JetstreamServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Frames queued to one connection before the sender waits for the oldest. */
+    private static final int SENDS_IN_FLIGHT = 256;
 
     /** Fault rates, each "every n-th event sent" (0 = never). */
     public record Faults(int duplicateEvery, int disconnectEvery, int midFrameDropEvery) {
@@ -234,6 +235,7 @@ public final class JetstreamServer implements AutoCloseable {
         private volatile Set<String> dids;
         private volatile boolean open = true;
         private long position;
+        private final SendWindow window = new SendWindow(SENDS_IN_FLIGHT);
 
         Subscriber(WsContext ctx) {
             this.ctx = ctx;
@@ -320,9 +322,7 @@ public final class JetstreamServer implements AutoCloseable {
         }
 
         private void send(String json) throws Exception {
-            var cb = new Callback.Completable();
-            ctx.session.sendText(json, cb);
-            cb.get(30, TimeUnit.SECONDS);
+            window.send(cb -> ctx.session.sendText(json, cb));
         }
     }
 

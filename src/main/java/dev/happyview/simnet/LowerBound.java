@@ -17,7 +17,9 @@ import java.util.Set;
  *                                   shorter than the limit is the last, so only a multiple of 100 needs a closing
  *                                   empty page
  * chain_r = L · (p_r + 1 + k_r)     p_r = first relay page (1-based, limit 2000) listing r, +1 = the DID document,
- *                                   k_r = 1 for getRepo, max_c pages_rc for listRecords
+ *                                   k_r = 1 for getRepo, 1 + max_c pages_rc for listRecords (a listing starts with
+ *                                   getLatestCommit: the revision its rows carry, without which no write can be
+ *                                   ordered against live changes)
  * host_h  = max over h's budgets b of 3L + W_b·1000 · floor((Q_hb − 1) / N_b)   (0 when Q_hb = 0 or unlimited):
  *                                   Q_hb = requests charged to budget b of N_b points per W_b s (fixed windows opened
  *                                   by the budget's first request, which cannot start before 2L: relay page, DID
@@ -26,7 +28,7 @@ import java.util.Set;
  * bound   = max(relay, max_r chain_r, max_h host_h)
  * </pre>
  *
- * Per strategy every repo is fetched that one way ({@code Σ_c pages_rc} listing requests, or one getRepo). The
+ * Per strategy every repo is fetched that one way ({@code 1 + Σ_c pages_rc} listing requests, or one getRepo). The
  * <b>best</b> bound lets each repo take either way (a repo whose permanent fault breaks one way must take the other)
  * and picks, per host, the mix with the smallest host_h: with one budget a repo never needs fewer requests than one
  * getRepo, so every repo that can takes getRepo; with two budgets the repos cheapest to list (fewest pages) are listed
@@ -80,11 +82,11 @@ final class LowerBound {
             boolean canCar = only != Strategy.LIST_RECORDS && !GroundTruthOracle.fails(r, Strategy.GET_REPO);
             if (!canList && !canCar) continue;
             Map<String, Integer> counts = r.collectionCounts();
-            long requests = 0;
-            long chain = 0;
+            long requests = 1; // getLatestCommit
+            long chain = 1;
             for (String c : listedIn.get(r.did)) {
                 long pages = counts.getOrDefault(c, 0) / PdsServer.LIST_RECORDS_MAX + 1;
-                chain = Math.max(chain, pages);
+                chain = Math.max(chain, 1 + pages);
                 requests += pages;
             }
             bound = Math.max(bound, latency * (page + 1 + (canCar ? 1 : chain)));

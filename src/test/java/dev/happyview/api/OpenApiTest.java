@@ -26,6 +26,7 @@ class OpenApiTest {
     static JsonNode doc;
     static String raw;
     static TestApp app;
+    static TestApp firehoseApp;
 
     @BeforeAll
     static void load() throws Exception {
@@ -35,11 +36,15 @@ class OpenApiTest {
         doc = new ObjectMapper(new YAMLFactory()).readTree(raw);
         // Tap mode: the only mode that registers every route (it adds /admin/tap/stats); Tap itself need not answer.
         app = TestApp.start(TestApp.baseConfig().with(Setting.BACKFILL_MODE, "tap").with(Setting.TAP_URL, "http://127.0.0.1:9"));
+        // The verified firehose registers /admin/live/resyncs; its relay need not answer either.
+        firehoseApp = TestApp.start(TestApp.baseConfig().with(Setting.LIVE_SOURCE, "firehose")
+                .with(Setting.FIREHOSE_URL, "ws://127.0.0.1:9/xrpc/com.atproto.sync.subscribeRepos"));
     }
 
     @AfterAll
     static void stop() {
         app.close();
+        firehoseApp.close();
     }
 
     record Operation(String method, String path, JsonNode spec) {
@@ -78,20 +83,28 @@ class OpenApiTest {
         var documented = new TreeSet<String>();
         operations().forEach(op -> documented.add(op.key()));
         var registered = new TreeSet<>(app.app().routes());
+        registered.addAll(firehoseApp.app().routes());
         assertThat(documented).isEqualTo(registered);
+    }
+
+    private static String powerlessKey(TestApp on) {
+        var created = on.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"nothing\",\"permissions\":[]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created.json().get("key").asText();
     }
 
     @Test
     void everyDocumentedOperationIsRoutedWithTheDocumentedSecurity() {
         // A key that holds nothing: a secured route must answer 403 naming exactly the documented permission.
-        var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY, "{\"name\":\"nothing\",\"permissions\":[]}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        String powerless = created.json().get("key").asText();
+        String powerless = powerlessKey(app);
+        String powerlessOnFirehose = powerlessKey(firehoseApp);
         var wire = Arrays.stream(Permission.values()).map(p -> p.wire).toList();
 
         for (var op : operations()) {
             if (op.path().equals("/admin/backfill/events")) continue; // authenticated by a stream token, checked below
-            var anonymous = app.send(op.method().toUpperCase(), op.samplePath(), null, null);
+            boolean onFirehose = !app.app().routes().contains(op.key());
+            TestApp target = onFirehose ? firehoseApp : app;
+            var anonymous = target.send(op.method().toUpperCase(), op.samplePath(), null, null);
             assertThat(anonymous.body()).as(op.key()).doesNotStartWith("{\"error\":\"NotFound\",\"message\":\"no route");
             assertThat(anonymous.status()).as(op.key()).isNotIn(405, 500);
             if (!op.secured()) {
@@ -102,7 +115,7 @@ class OpenApiTest {
             String permission = op.spec().path("x-permission").asText();
             assertThat(wire).as(op.key() + " x-permission").contains(permission);
             assertThat(op.spec().path("description").asText()).as(op.key()).contains("`" + permission + "`");
-            var denied = app.send(op.method().toUpperCase(), op.samplePath(), powerless, null);
+            var denied = target.send(op.method().toUpperCase(), op.samplePath(), onFirehose ? powerlessOnFirehose : powerless, null);
             assertThat(denied.status()).as(op.key()).isEqualTo(403);
             assertThat(denied.json().get("message").asText()).as(op.key()).isEqualTo("Missing permission: " + permission);
             for (String code : List.of("401", "403")) {

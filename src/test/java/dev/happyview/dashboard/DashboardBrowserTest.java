@@ -2,7 +2,9 @@ package dev.happyview.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.happyview.config.Setting;
+import dev.happyview.simnet.FirehoseServer;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
 import dev.happyview.simnet.JetstreamServer;
@@ -266,8 +268,7 @@ class DashboardBrowserTest {
             byId("sign-in-form").submit();
             wait.until(d -> byId("live-state").getText().equals("connected"));
             for (int i = 0; i < 5; i++) {
-                net.createRecord(net.dids().get(i), POSTS, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                        .objectNode().put("text", "live " + i));
+                net.createRecord(net.dids().get(i), POSTS, JsonNodeFactory.instance.objectNode().put("text", "live " + i));
             }
             // The cards refresh by themselves as events are committed.
             wait.until(d -> byId("live-counts").getText().startsWith("5 applied"));
@@ -276,6 +277,33 @@ class DashboardBrowserTest {
             assertThat(byId("live-repo-states").getText()).startsWith("5 synchronized");
             assertThat(byId("live-no-gaps").isDisplayed()).isTrue();
             shot("15-live");
+            assertAccessibleAndNoScriptErrors();
+        }
+    }
+
+    @Test
+    void withTheVerifiedFirehoseTheLiveTabShowsVerificationAndResyncs() throws Exception {
+        var scenario = Scenario.builder().seed(5).repos(10).pdsHosts(2).collections(POSTS).build();
+        try (var net = SimNetwork.start(scenario);
+                var firehose = FirehoseServer.start(net, 100_000);
+                var app = TestApp.start(TestApp.baseConfig().with(Setting.RELAY_URL, net.relayUrl())
+                        .with(Setting.PLC_URL, net.plcUrl()).with(Setting.LIVE_SOURCE, "firehose")
+                        .with(Setting.FIREHOSE_URL, firehose.url()))) {
+            assertThat(app.post("/admin/lexicons", TestApp.ADMIN_KEY, TestApp.recordLexiconUpload(POSTS, false)).status())
+                    .isEqualTo(201);
+            browser.get(app.baseUrl() + "/dashboard#stream");
+            type("api-key", TestApp.ADMIN_KEY);
+            byId("sign-in-form").submit();
+            wait.until(d -> byId("live-state").getText().equals("connected"));
+            for (int i = 0; i < 3; i++) {
+                net.createRecord(net.dids().get(i), POSTS, JsonNodeFactory.instance.objectNode().put("text", "live " + i));
+            }
+            wait.until(d -> byId("live-verified").getText().equals("3"));
+            assertThat(byId("live-verify-counts").getText()).startsWith("0 stale ignored · 0 refused");
+            assertThat(byId("live-cursor").getText()).as("the relay's seq").matches("seq [0-9,]+");
+            assertThat(byId("live-resyncs").getText()).isEqualTo("0");
+            assertThat(byId("live-resync-kinds").getText()).isEqualTo("none needed");
+            shot("16-live-firehose");
             assertAccessibleAndNoScriptErrors();
         }
     }

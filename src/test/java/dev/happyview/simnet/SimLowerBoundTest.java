@@ -19,25 +19,25 @@ class SimLowerBoundTest {
         Scenario s = Scenario.builder().seed(1).repos(2).pdsHosts(1).collections(C).giants(2, 250).latencyMs(10)
                 .rateLimit(3, 1).build();
         try (SimNetwork n = SimNetwork.start(s)) {
-            // listRecords: 250 records = floor(250/100)+1 = 3 pages per repo (the third, short, is the last);
-            // chain = (relay 1 + DID 1 + 3) × 10 = 50; host: Q = 6 → 3×10 + 1000 × floor(5/3) = 1030
-            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(1030);
+            // listRecords: getLatestCommit, then 250 records = floor(250/100)+1 = 3 pages per repo (the third, short, is
+            // the last); chain = (relay 1 + DID 1 + 1 + 3) × 10 = 60; host: Q = 8 → 3×10 + 1000 × floor(7/3) = 2030
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(2030);
             // getRepo: chain = 3 × 10 = 30; host: Q = 2 → 30 + 1000 × floor(1/3) = 30
             assertThat(n.lowerBoundMillis(Strategy.GET_REPO, Set.of(C))).isEqualTo(30);
             assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(30);
             JsonNode served = get(n.relayUrl() + "/lower-bound?collections=" + C).json();
-            assertThat(served.get("list_records").asLong()).isEqualTo(1030);
+            assertThat(served.get("list_records").asLong()).isEqualTo(2030);
             assertThat(served.get("get_repo").asLong()).isEqualTo(30);
             assertThat(served.get("best").asLong()).isEqualTo(30);
         }
         try (SimNetwork n = SimNetwork.start(s.toBuilder().rateLimit(0, 300).build())) {
-            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(50);
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(60);
             assertThat(n.lowerBoundMillis(Strategy.GET_REPO, null)).isEqualTo(30);
         }
         // a permanently failing repo adds nothing
         try (SimNetwork n = SimNetwork.start(Scenario.builder().seed(1).repos(3).pdsHosts(1).collections(C).giants(2, 250)
                 .latencyMs(10).rateLimit(3, 1).faults("not-found:1").build())) {
-            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(1030);
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(2030);
         }
     }
 
@@ -47,22 +47,24 @@ class SimLowerBoundTest {
         Scenario s = Scenario.builder().seed(1).repos(4).pdsHosts(1).collections(C).smallMax(1).largeShare(0)
                 .latencyMs(10).rateLimit(2, 1).build();
         try (SimNetwork n = SimNetwork.start(s)) {
-            // One budget: 4 requests whichever way → 30 + 1000 × floor(3/2) = 1030.
-            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(1030);
+            // One budget: 4 getRepo → 30 + 1000 × floor(3/2) = 1030; listing takes getLatestCommit and a page per repo,
+            // 8 requests → 30 + 1000 × floor(7/2) = 3030.
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(3030);
             assertThat(n.lowerBoundMillis(Strategy.GET_REPO, Set.of(C))).isEqualTo(1030);
             assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(1030);
         }
         try (SimNetwork n = SimNetwork.start(s.toBuilder().getRepoRateLimit(2, 1).build())) {
-            // getRepo has its own 2 points: either way alone still needs a second window; two listed and two
-            // fetched as CARs fit the first window of each budget → 30.
-            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(1030);
+            // getRepo has its own 2 points: getRepo alone needs a second window (1030), listing alone 8 requests on
+            // the other budget (3030); one listed (2 requests) and three as CARs still need a second getRepo window,
+            // and two listed need a second listing window → 1030.
+            assertThat(n.lowerBoundMillis(Strategy.LIST_RECORDS, Set.of(C))).isEqualTo(3030);
             assertThat(n.lowerBoundMillis(Strategy.GET_REPO, Set.of(C))).isEqualTo(1030);
-            assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(30);
+            assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(1030);
         }
         // A repo whose CAR is broken can only be listed.
         try (SimNetwork n = SimNetwork.start(s.toBuilder().getRepoRateLimit(2, 1).faults("bad-sig:3").build())) {
-            // 3 must be listed: 3 requests > 2 points whatever the 4th does → 30 + 1000 × floor(2/2) = 1030.
-            assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(1030);
+            // 3 must be listed: 6 requests on 2 points whatever the 4th does → 30 + 1000 × floor(5/2) = 2030.
+            assertThat(n.bestLowerBoundMillis(Set.of(C))).isEqualTo(2030);
         }
     }
 
