@@ -408,6 +408,7 @@ public final class FirehoseServer implements AutoCloseable {
                     if (every(f.midFrameEvery(), n)) {
                         injected.get(Fault.MID_FRAME).incrementAndGet();
                         byte[] frame = next.getValue();
+                        window.drain();
                         ctx.session.sendPartialBinary(ByteBuffer.wrap(frame, 0, frame.length / 2), false, Callback.NOOP);
                         Thread.sleep(50);
                         ctx.session.disconnect();

@@ -302,6 +302,7 @@ public final class JetstreamServer implements AutoCloseable {
                     Faults f = faults;
                     if ((f.midFrameDropEvery() > 0 && n % f.midFrameDropEvery() == 0) || cutNextFrame.compareAndSet(true, false)) {
                         // Half a frame goes out (a partial frame's callback may wait for the rest), then the connection.
+                        window.drain();
                         ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, Callback.NOOP);
                         Thread.sleep(50);
                         ctx.session.disconnect();
@@ -310,6 +311,7 @@ public final class JetstreamServer implements AutoCloseable {
                     send(e.json());
                     if (f.duplicateEvery() > 0 && n % f.duplicateEvery() == 0) send(e.json());
                     if (f.disconnectEvery() > 0 && n % f.disconnectEvery() == 0) {
+                        window.drain();
                         ctx.session.disconnect();
                         return;
                     }

@@ -19,6 +19,11 @@ final class SendWindow {
         this.size = size;
     }
 
+    /** Waits until every queued frame is written: before a fault cuts the connection, what was sent is on the wire. */
+    void drain() throws Exception {
+        while (!queued.isEmpty()) queued.poll().get(30, TimeUnit.SECONDS);
+    }
+
     /** Queues one frame: {@code write} hands it to the session with the callback it is given. */
     void send(Consumer<Callback> write) throws Exception {
         var written = new Callback.Completable();

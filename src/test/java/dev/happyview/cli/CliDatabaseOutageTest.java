@@ -53,7 +53,9 @@ class CliDatabaseOutageTest {
             var status = CliRunner.run(app.baseUrl(), TestApp.ADMIN_KEY, "status");
             assertThat(status.exit()).as(status.toString()).isEqualTo(2);
             assertThat(status.err()).contains("database is unavailable").contains("paused");
-            Thread.sleep(1500); // the waiting command polls meanwhile
+            // The waiting command polls meanwhile; a poll that began before the outage was noticed waits up to the
+            // pool's 5 s for a connection, so the outage lasts longer than that for it to see the 503 too.
+            Thread.sleep(6500);
             assertThat(waiting).as("backfill --wait keeps waiting while the database is down").isNotDone();
             pg = EmbeddedPostgresServer.start(pgDir, false, port);
 
