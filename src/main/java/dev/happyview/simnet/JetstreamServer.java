@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -29,8 +30,6 @@ import org.eclipse.jetty.websocket.api.Callback;
  */
 public final class JetstreamServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Frames queued to one connection before the sender waits for the oldest. */
-    private static final int SENDS_IN_FLIGHT = 256;
 
     /** Fault rates, each "every n-th event sent" (0 = never). */
     public record Faults(int duplicateEvery, int disconnectEvery, int midFrameDropEvery) {
@@ -235,7 +234,6 @@ public final class JetstreamServer implements AutoCloseable {
         private volatile Set<String> dids;
         private volatile boolean open = true;
         private long position;
-        private final SendWindow window = new SendWindow(SENDS_IN_FLIGHT);
 
         Subscriber(WsContext ctx) {
             this.ctx = ctx;
@@ -302,7 +300,6 @@ public final class JetstreamServer implements AutoCloseable {
                     Faults f = faults;
                     if ((f.midFrameDropEvery() > 0 && n % f.midFrameDropEvery() == 0) || cutNextFrame.compareAndSet(true, false)) {
                         // Half a frame goes out (a partial frame's callback may wait for the rest), then the connection.
-                        window.drain();
                         ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, Callback.NOOP);
                         Thread.sleep(50);
                         ctx.session.disconnect();
@@ -311,7 +308,6 @@ public final class JetstreamServer implements AutoCloseable {
                     send(e.json());
                     if (f.duplicateEvery() > 0 && n % f.duplicateEvery() == 0) send(e.json());
                     if (f.disconnectEvery() > 0 && n % f.disconnectEvery() == 0) {
-                        window.drain();
                         ctx.session.disconnect();
                         return;
                     }
@@ -324,7 +320,9 @@ public final class JetstreamServer implements AutoCloseable {
         }
 
         private void send(String json) throws Exception {
-            window.send(cb -> ctx.session.sendText(json, cb));
+            var cb = new Callback.Completable();
+            ctx.session.sendText(json, cb);
+            cb.get(30, TimeUnit.SECONDS);
         }
     }
 
