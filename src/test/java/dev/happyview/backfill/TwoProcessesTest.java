@@ -104,7 +104,7 @@ class TwoProcessesTest {
                 signal(a, "STOP");
                 try {
                     assertThat(net.pdsPagesSent.get()).as("PDS answers before the stall").isEqualTo(1);
-                    var completedBefore = completedRepos(c, id);
+                    var completedBefore = BackfillCrashResumeTest.completed(c, id);
                     assertThat(completedBefore).as("repos completed before the stall").hasSizeLessThanOrEqualTo(1);
                     Thread.sleep(4000); // past the 3 s leases
                     // The stopped process's requests are answered now, with 50 records each; then every repo gains one.
@@ -144,17 +144,6 @@ class TwoProcessesTest {
         assertThat(scalar(c, "SELECT count(*) FROM backfill_repos WHERE job_id = ?::uuid AND status = 'completed' AND record_count = " + each, id))
                 .as("repos completed with " + each + " records").isEqualTo(repos);
         assertThat(scalar(c, "SELECT total_records FROM backfill_jobs WHERE id = ?::uuid", id)).isEqualTo(repos * each + others);
-    }
-
-    private static Set<String> completedRepos(Connection c, String id) throws Exception {
-        var dids = new HashSet<String>();
-        try (var st = c.prepareStatement("SELECT did FROM backfill_repos WHERE job_id = ?::uuid AND status = 'completed'")) {
-            st.setString(1, id);
-            try (var rs = st.executeQuery()) {
-                while (rs.next()) dids.add(rs.getString(1));
-            }
-        }
-        return dids;
     }
 
     /** Process ids of the processes holding leases on the job's repos right now. */
