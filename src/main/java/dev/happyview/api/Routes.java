@@ -1,11 +1,13 @@
 package dev.happyview.api;
 
+import dev.happyview.store.Database;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 
 /**
  * Where features declare their routes. Admin routes name the permission they need; the check happens here, before
- * the handler runs, so no handler can forget it.
+ * the handler runs, so no handler can forget it. Both run in the database's request lane
+ * ({@link Database#servingRequest}): an operator's request never queues for a connection behind a backfill.
  */
 public final class Routes {
     private final RoutesConfig routes;
@@ -38,11 +40,11 @@ public final class Routes {
     }
 
     private Handler secured(Permission permission, AdminHandler handler) {
-        return ctx -> {
+        return ctx -> Database.servingRequest(() -> {
             var caller = authenticator.authenticate(ctx.header("Authorization"));
             if (!caller.allows(permission)) throw ApiException.forbidden(permission.wire);
             handler.handle(ctx, caller);
-        };
+        });
     }
 
     /** One feature's set of routes. */

@@ -18,9 +18,18 @@ import org.slf4j.LoggerFactory;
 public final class ApiKeyService implements Authenticator {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyService.class);
     private static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * How long a key found active is believed without asking the database again: a dashboard polls several routes a
+     * second, and under a flat-out backfill each lookup waits for a busy database. A key revoked through this process
+     * stops working at once; one revoked through another process, within this long.
+     */
+    static final Duration CHECKED_FOR = Duration.ofSeconds(1);
+
+    private record Checked(ApiKey key, long untilNanos) {}
 
     private final ApiKeyStore store;
     private final ConcurrentHashMap<UUID, Instant> lastTouched = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Checked> checked = new ConcurrentHashMap<>();
 
     public ApiKeyService(Database db) {
         this.store = new ApiKeyStore(db);
@@ -80,12 +89,19 @@ public final class ApiKeyService implements Authenticator {
         // Looked up by SHA-256 of the secret: no comparison ever branches on the secret's own bytes, so timing
         // reveals at most a prefix of a hash, which does not help guess a key.
         String hash = ApiKeySecrets.hash(raw);
+        long now = System.nanoTime();
+        Checked recent = checked.get(hash);
+        if (recent != null && now - recent.untilNanos() < 0) return recent.key();
         ApiKey key;
         try {
-            key = store.findActiveByHash(hash).orElseThrow(() -> ApiException.unauthorized("unknown or revoked API key"));
+            key = store.findActiveByHash(hash).orElseThrow(() -> {
+                checked.remove(hash);
+                return ApiException.unauthorized("unknown or revoked API key");
+            });
         } catch (SQLException e) {
             throw ApiException.databaseUnavailable(e);
         }
+        checked.put(hash, new Checked(key, now + CHECKED_FOR.toNanos()));
         touchLater(key.id());
         return key;
     }
@@ -110,6 +126,8 @@ public final class ApiKeyService implements Authenticator {
 
     /** True when revoked now or already revoked; false when no such key exists. */
     public boolean revoke(UUID id) throws SQLException {
-        return store.revoke(id) || store.exists(id);
+        boolean revokedNow = store.revoke(id);
+        checked.values().removeIf(c -> c.key().id().equals(id));
+        return revokedNow || store.exists(id);
     }
 }

@@ -28,14 +28,23 @@ public final class Database implements AutoCloseable {
     private static final String DURABLE_COMMITS = """
             SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'""";
 
+    /** Connections of the request lane: enough for a few dashboards and scripts at once. */
+    private static final int REQUEST_CONNECTIONS = 4;
+    private static final ThreadLocal<Boolean> SERVING_REQUEST = new ThreadLocal<>();
+
     private final HikariDataSource dataSource;
+    private final HikariDataSource requests;
+    private final boolean ownsRequestLane;
     private final String jdbcUrl;
     private final int maxConnections;
     private volatile Supplier<String> serverState = () -> null;
     private volatile Instant unavailableSince;
 
-    private Database(HikariDataSource dataSource, String jdbcUrl, int maxConnections) {
+    private Database(HikariDataSource dataSource, HikariDataSource requests, boolean ownsRequestLane, String jdbcUrl,
+            int maxConnections) {
         this.dataSource = dataSource;
+        this.requests = requests;
+        this.ownsRequestLane = ownsRequestLane;
         this.jdbcUrl = jdbcUrl;
         this.maxConnections = maxConnections;
     }
@@ -48,7 +57,8 @@ public final class Database implements AutoCloseable {
                 .outOfOrder(true)
                 .load()
                 .migrate();
-        return new Database(ds, jdbcUrl, maxConnections);
+        var requests = pool(jdbcUrl, Math.min(REQUEST_CONNECTIONS, maxConnections), "happyview-requests", DURABLE_COMMITS);
+        return new Database(ds, requests, true, jdbcUrl, maxConnections);
     }
 
     /**
@@ -58,7 +68,8 @@ public final class Database implements AutoCloseable {
      * order, and a commit on the ordinary pool flushes every earlier one. The caller closes it.
      */
     public Database withDeferredFlush(String poolName) {
-        return new Database(pool(jdbcUrl, maxConnections, poolName, "SET synchronous_commit TO off"), jdbcUrl, maxConnections);
+        return new Database(pool(jdbcUrl, maxConnections, poolName, "SET synchronous_commit TO off"), requests, false,
+                jdbcUrl, maxConnections);
     }
 
     private static HikariDataSource pool(String jdbcUrl, int maxConnections, String name, String initSql) {
@@ -82,8 +93,36 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * A connection from this pool, or from the request lane while the calling thread serves an API request
+     * ({@link #servingRequest}).
+     */
     public Connection connection() throws SQLException {
-        return dataSource.getConnection();
+        return SERVING_REQUEST.get() != null ? requests.getConnection() : dataSource.getConnection();
+    }
+
+    /** What an API request runs; it may throw what its handler throws. */
+    @FunctionalInterface
+    public interface Request {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code request} in the request lane: every connection it takes on this thread, from any pool of this
+     * database, comes from a small pool of its own (durable commits), so an operator's request never waits for a
+     * connection behind a backfill that holds every connection of the ordinary and work pools.
+     */
+    public static void servingRequest(Request request) throws Exception {
+        if (SERVING_REQUEST.get() != null) {
+            request.run();
+            return;
+        }
+        SERVING_REQUEST.set(Boolean.TRUE);
+        try {
+            request.run();
+        } finally {
+            SERVING_REQUEST.remove();
+        }
     }
 
     /**
@@ -176,5 +215,6 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
+        if (ownsRequestLane) requests.close();
     }
 }

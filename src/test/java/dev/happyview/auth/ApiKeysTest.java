@@ -1,10 +1,12 @@
 package dev.happyview.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.happyview.api.Permission;
 import dev.happyview.testing.StartedApp;
 import dev.happyview.testing.TestApp;
+import java.time.Duration;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +74,25 @@ class ApiKeysTest {
         var after = app.get("/admin/api-keys", key);
         assertThat(after.status()).isEqualTo(401);
         assertThat(after.json().get("error").asText()).isEqualTo("AuthRequired");
+    }
+
+    @Test
+    void aKeyRevokedByAnotherProcessStopsWorkingWithinTheCheckInterval() throws Exception {
+        var created = app.post("/admin/api-keys", TestApp.ADMIN_KEY,
+                "{\"name\":\"elsewhere\",\"permissions\":[\"api-keys:read\"]}").json();
+        String key = created.get("key").asText();
+        assertThat(app.get("/admin/api-keys", key).status()).isEqualTo(200);
+        // Revoked behind this process's back, as another process sharing the database would.
+        try (var c = app.app().database().connection();
+                var st = c.prepareStatement("UPDATE api_keys SET revoked_at = now() WHERE id = ?::uuid")) {
+            st.setString(1, created.get("id").asText());
+            assertThat(st.executeUpdate()).isEqualTo(1);
+        }
+        long revokedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> app.get("/admin/api-keys", key).status() == 401);
+        assertThat(Duration.ofNanos(System.nanoTime() - revokedAt))
+                .isLessThanOrEqualTo(ApiKeyService.CHECKED_FOR.plusMillis(500));
     }
 
     @Test
