@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * a new process on the same database resumes the job and the stream from their saved positions. Once the changes
  * stop, the index equals the network: nothing committed was lost, nothing skipped.
  */
-class LiveServiceKilledTest {
+public class LiveServiceKilledTest {
     static final String POSTS = LiveIndexingTest.POSTS;
     static final String LIKES = LiveIndexingTest.LIKES;
 
@@ -99,14 +99,14 @@ class LiveServiceKilledTest {
         }
     }
 
-    static long count(Connection c, String sql) throws Exception {
+    public static long count(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    static Map<String, String> rows(Connection c) throws Exception {
+    public static Map<String, String> rows(Connection c) throws Exception {
         var rows = new HashMap<String, String>();
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT uri, cid FROM records")) {
             while (rs.next()) rows.put(rs.getString(1), rs.getString(2));
@@ -114,14 +114,14 @@ class LiveServiceKilledTest {
         return rows;
     }
 
-    static void post(HttpClient http, String url, String body) throws Exception {
+    public static void post(HttpClient http, String url, String body) throws Exception {
         var resp = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TestApp.ADMIN_KEY)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(resp.statusCode()).as(resp.body()).isIn(200, 201);
     }
 
-    static String get(HttpClient http, String url) throws Exception {
+    public static String get(HttpClient http, String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TestApp.ADMIN_KEY).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }

@@ -1,0 +1,96 @@
+package dev.happyview.firehose;
+
+import static dev.happyview.live.LiveServiceKilledTest.count;
+import static dev.happyview.live.LiveServiceKilledTest.get;
+import static dev.happyview.live.LiveServiceKilledTest.post;
+import static dev.happyview.live.LiveServiceKilledTest.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.happyview.Json;
+import dev.happyview.simnet.FirehoseServer;
+import dev.happyview.simnet.LiveMutator;
+import dev.happyview.simnet.SimNetwork;
+import dev.happyview.testing.ServiceProcess;
+import dev.happyview.testing.TestApp;
+import dev.happyview.testing.TestPostgres;
+import java.net.http.HttpClient;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole service, backfilling and indexing the verified firehose while the network changes, is killed with SIGKILL
+ * twice; each time a new process on the same database resumes the job and the stream from the saved sequence number.
+ * Once the changes stop the index equals the network, and no repo's chain broke: every commit after a restart chained
+ * on the state the killed process had committed, so no event was lost (a lost one breaks the chain of its repo, and
+ * its resync would hide the loss from the comparison) and none applied twice changed anything.
+ */
+class FirehoseServiceKilledTest {
+    static final String POSTS = FirehoseIndexingTest.POSTS;
+    static final String LIKES = FirehoseIndexingTest.LIKES;
+
+    @Test
+    void killedTwiceWhileBackfillingAndStreamingItEndsEqualToTheNetworkWithNoChainBroken() throws Exception {
+        String db = TestPostgres.newDatabaseUrl();
+        try (var net = SimNetwork.start(FirehoseIndexingTest.scenario(43).toBuilder().latencyMs(15).build());
+                var fh = FirehoseServer.start(net, 1_000_000);
+                var http = HttpClient.newHttpClient();
+                Connection c = DriverManager.getConnection(db)) {
+            Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
+                    "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relayUrl(), "PLC_URL", net.plcUrl(),
+                    "LIVE_SOURCE", "firehose", "FIREHOSE_URL", fh.url(), "BACKFILL_LEASE_SECONDS", "3",
+                    "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
+            // Changes go on until both kills are done, however slow the machine is today.
+            var mutator = LiveMutator.start(net, 60, Duration.ofMinutes(5), 13);
+            try (var first = ServiceProcess.start(env)) {
+                for (String nsid : new String[] {POSTS, LIKES}) {
+                    post(http, first.url() + "/admin/lexicons", TestApp.recordLexiconUpload(nsid, true));
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> count(c, "SELECT count(*) FROM live_cursors") > 0
+                        && count(c, "SELECT count(*) FROM records") > 300);
+                first.kill();
+            }
+            long cursorAtFirstKill = count(c, "SELECT min(cursor) FROM live_cursors");
+            try (var second = ServiceProcess.start(env)) {
+                try {
+                    // 200 more events: a few seconds of changes, committed by the second process.
+                    await().atMost(Duration.ofSeconds(60))
+                            .until(() -> count(c, "SELECT min(cursor) FROM live_cursors") > cursorAtFirstKill + 200);
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError("the second process did not move the cursor:\n" + String.join("\n", second.output()), e);
+                }
+                second.kill();
+            }
+            try (var third = ServiceProcess.start(env)) {
+                Thread.sleep(2000); // the third process also catches up with changes that are still coming
+                mutator.close();
+                assertThat(mutator.await(Duration.ofSeconds(5))).isTrue();
+                var expected = net.groundTruth(Set.of(POSTS, LIKES), null).records();
+                try {
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> rows(c).equals(expected));
+                } catch (ConditionTimeoutException e) {
+                    var actual = rows(c);
+                    throw new AssertionError("differs: " + expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k))).limit(3).toList()
+                            + " / extra " + actual.keySet().stream().filter(k -> !expected.containsKey(k)).limit(3).toList()
+                            + "\nresyncs: " + get(http, third.url() + "/admin/live/resyncs")
+                            + "\n" + String.join("\n", third.output()), e);
+                }
+                // Only a broken chain counts: a repo whose account the changes deleted or moved before its backfill
+                // reached it fails that fetch, and is resynced for that reason ("other").
+                assertThat(count(c, "SELECT count(*) FROM live_resyncs WHERE kind <> 'other'"))
+                        .as("resyncs for a broken chain (a lost event breaks its repo's): "
+                                + get(http, third.url() + "/admin/live/resyncs"))
+                        .isZero();
+                assertThat(count(c, "SELECT count(*) FROM live_rejections")).as("nothing refused: the relay forged nothing").isZero();
+                assertThat(count(c, "SELECT count(*) FROM live_buffer")).isZero();
+                var jobs = Json.MAPPER.readTree(get(http, third.url() + "/admin/backfill/status"));
+                jobs.forEach(j -> assertThat(j.get("status").asText()).isEqualTo("completed"));
+            }
+        }
+    }
+}
