@@ -2,8 +2,9 @@ package dev.happyview.firehose;
 
 import static dev.happyview.live.LiveServiceKilledTest.count;
 import static dev.happyview.live.LiveServiceKilledTest.get;
-import static dev.happyview.live.LiveServiceKilledTest.post;
+import static dev.happyview.live.LiveServiceKilledTest.killTwice;
 import static dev.happyview.live.LiveServiceKilledTest.rows;
+import static dev.happyview.live.LiveServiceKilledTest.stopChanges;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,29 +48,9 @@ class FirehoseServiceKilledTest {
                     "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
             // Changes go on until both kills are done, however slow the machine is today.
             var mutator = LiveMutator.start(net, 60, Duration.ofMinutes(5), 13);
-            try (var first = ServiceProcess.start(env)) {
-                for (String nsid : new String[] {POSTS, LIKES}) {
-                    post(http, first.url() + "/admin/lexicons", TestApp.recordLexiconUpload(nsid, true));
-                }
-                await().atMost(Duration.ofSeconds(60)).until(() -> count(c, "SELECT count(*) FROM live_cursors") > 0
-                        && count(c, "SELECT count(*) FROM records") > 300);
-                first.kill();
-            }
-            long cursorAtFirstKill = count(c, "SELECT min(cursor) FROM live_cursors");
-            try (var second = ServiceProcess.start(env)) {
-                try {
-                    // 200 more events: a few seconds of changes, committed by the second process.
-                    await().atMost(Duration.ofSeconds(60))
-                            .until(() -> count(c, "SELECT min(cursor) FROM live_cursors") > cursorAtFirstKill + 200);
-                } catch (ConditionTimeoutException e) {
-                    throw new AssertionError("the second process did not move the cursor:\n" + String.join("\n", second.output()), e);
-                }
-                second.kill();
-            }
+            killTwice(env, http, c, 200, POSTS, LIKES); // 200 events: a few seconds of changes
             try (var third = ServiceProcess.start(env)) {
-                Thread.sleep(2000); // the third process also catches up with changes that are still coming
-                mutator.close();
-                assertThat(mutator.await(Duration.ofSeconds(5))).isTrue();
+                stopChanges(mutator);
                 var expected = net.groundTruth(Set.of(POSTS, LIKES), null).records();
                 try {
                     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> rows(c).equals(expected));

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,32 +45,13 @@ public class LiveServiceKilledTest {
                     "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
             // Changes go on until both kills are done, however slow the machine is today.
             var mutator = LiveMutator.start(net, 60, Duration.ofMinutes(5), 9);
-            try (var first = ServiceProcess.start(env)) {
-                for (String nsid : new String[] {POSTS, LIKES}) {
-                    post(http, first.url() + "/admin/lexicons", TestApp.recordLexiconUpload(nsid, true));
-                }
-                await().atMost(Duration.ofSeconds(60)).until(() -> count(c, "SELECT count(*) FROM live_cursors") > 0
-                        && count(c, "SELECT count(*) FROM records") > 300);
-                first.kill();
-            }
-            long cursorAtFirstKill = count(c, "SELECT min(cursor) FROM live_cursors");
-            try (var second = ServiceProcess.start(env)) {
-                try {
-                    await().atMost(Duration.ofSeconds(60))
-                            .until(() -> count(c, "SELECT min(cursor) FROM live_cursors") > cursorAtFirstKill + 1_000_000);
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError("the second process did not move the cursor:\n" + String.join("\n", second.output()), e);
-                }
-                second.kill();
-            }
+            killTwice(env, http, c, 1_000_000, POSTS, LIKES);
             try (var third = ServiceProcess.start(env)) {
-                Thread.sleep(2000); // the third process also catches up with changes that are still coming
-                mutator.close();
-                assertThat(mutator.await(Duration.ofSeconds(5))).isTrue();
+                stopChanges(mutator);
                 var expected = net.groundTruth(Set.of(POSTS, LIKES), null).records();
                 try {
                     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> rows(c).equals(expected));
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                } catch (ConditionTimeoutException e) {
                     var actual = rows(c);
                     String firstMissing = expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k))).findFirst().orElse("at://x/");
                     String did = firstMissing.substring(5, firstMissing.indexOf('/', 5));
@@ -97,6 +79,38 @@ public class LiveServiceKilledTest {
                 jobs.forEach(j -> assertThat(j.get("status").asText()).isEqualTo("completed"));
             }
         }
+    }
+
+    /**
+     * Starts the service with {@code env} and uploads the record lexicons; kills it once the live cursor and 300
+     * records are committed. Starts a second process on the same database and kills it once the cursor has moved
+     * {@code cursorStep} past where the first stopped.
+     */
+    public static void killTwice(Map<String, String> env, HttpClient http, Connection c, long cursorStep, String... lexicons)
+            throws Exception {
+        try (var first = ServiceProcess.start(env)) {
+            for (String nsid : lexicons) post(http, first.url() + "/admin/lexicons", TestApp.recordLexiconUpload(nsid, true));
+            await().atMost(Duration.ofSeconds(60)).until(() -> count(c, "SELECT count(*) FROM live_cursors") > 0
+                    && count(c, "SELECT count(*) FROM records") > 300);
+            first.kill();
+        }
+        long cursorAtFirstKill = count(c, "SELECT min(cursor) FROM live_cursors");
+        try (var second = ServiceProcess.start(env)) {
+            try {
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> count(c, "SELECT min(cursor) FROM live_cursors") > cursorAtFirstKill + cursorStep);
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("the second process did not move the cursor:\n" + String.join("\n", second.output()), e);
+            }
+            second.kill();
+        }
+    }
+
+    /** Lets a freshly started process catch up with changes still coming for two seconds, then stops them. */
+    public static void stopChanges(LiveMutator mutator) throws Exception {
+        Thread.sleep(2000);
+        mutator.close();
+        assertThat(mutator.await(Duration.ofSeconds(5))).isTrue();
     }
 
     public static long count(Connection c, String sql) throws Exception {
