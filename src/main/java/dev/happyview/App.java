@@ -118,7 +118,7 @@ public final class App implements AutoCloseable {
             var sync = new RepoSyncStore(db);
             var liveBuffer = new LiveBuffer();
             boolean streaming = liveSource.equals("jetstream") || liveSource.equals("firehose");
-            HandOff handOff = streaming ? new HandOff(db, liveBuffer, Duration.ofHours(1)) : HandOff.off();
+            HandOff handOff = streaming ? new HandOff(db, liveBuffer, sync, writer, Duration.ofHours(1)) : HandOff.off();
             backfill = Backfill.start(db, writer, xrpc, resolver, config.get(Setting.RELAY_URL),
                     backfillSettings, registry::isRecordCollection, () -> registry.recordCollections(true), handoff, handOff);
             closeables.add(backfill);

@@ -9,8 +9,20 @@ final class Failures {
     static RepoFetchException classify(String what, Throwable e) {
         if (e instanceof XrpcException x) {
             String reason = what + ": " + x.getMessage();
-            return x.isPermanent() ? RepoFetchException.permanent(reason) : RepoFetchException.transientFailure(reason, x);
+            return x.isPermanent() ? RepoFetchException.permanent(reason, accountStatus(x.error()))
+                    : RepoFetchException.transientFailure(reason, x);
         }
         return RepoFetchException.transientFailure(what + ": " + e, e);
+    }
+
+    /** The account status a PDS's error names (com.atproto.sync's getRepo, getLatestCommit), or null. */
+    static String accountStatus(String error) {
+        return switch (error == null ? "" : error) {
+            case "RepoNotFound" -> "deleted";
+            case "RepoTakendown" -> "takendown";
+            case "RepoSuspended" -> "suspended";
+            case "RepoDeactivated" -> "deactivated";
+            default -> null;
+        };
     }
 }

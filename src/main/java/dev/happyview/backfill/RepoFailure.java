@@ -7,7 +7,15 @@ package dev.happyview.backfill;
 sealed interface RepoFailure {
     String reason();
 
-    record Permanent(String reason) implements RepoFailure {}
+    /**
+     * @param accountStatus the account's status as the repo's host answered it ({@code deleted} for a repo it does not
+     *     have, {@code takendown}, {@code suspended}, {@code deactivated}); null when the failure says nothing of it
+     */
+    record Permanent(String reason, String accountStatus) implements RepoFailure {
+        Permanent(String reason) {
+            this(reason, null);
+        }
+    }
 
     record Transient(String reason) implements RepoFailure {}
 }

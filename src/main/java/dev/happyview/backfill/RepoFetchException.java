@@ -13,6 +13,10 @@ final class RepoFetchException extends Exception {
         return new RepoFetchException(new RepoFailure.Permanent(reason), null);
     }
 
+    static RepoFetchException permanent(String reason, String accountStatus) {
+        return new RepoFetchException(new RepoFailure.Permanent(reason, accountStatus), null);
+    }
+
     static RepoFetchException transientFailure(String reason, Throwable cause) {
         return new RepoFetchException(new RepoFailure.Transient(reason), cause);
     }

@@ -95,7 +95,10 @@ final class RepoTask {
             }
         } catch (RepoFetchException e) {
             endSession(session, "backfill failed: " + e.getMessage());
-            if (e.failure() instanceof RepoFailure.Permanent && movedElsewhere(job, claim)) return;
+            if (e.failure() instanceof RepoFailure.Permanent p) {
+                if (movedElsewhere(job, claim)) return;
+                if (p.accountStatus() != null) noteAccountStatus(did, p.accountStatus());
+            }
             recordFailure(job, claim, e);
         } catch (CancelledException e) {
             endSession(session, "backfill cancelled"); // the run gives the lease back
@@ -141,6 +144,15 @@ final class RepoTask {
             return false;
         } catch (Exception e) {
             return false; // the original failure stands
+        }
+    }
+
+    /** The repo's host says the account is not active there, and the DID names no other host. */
+    private void noteAccountStatus(String did, String status) {
+        try {
+            handOff.hostReportedStatus(did, status);
+        } catch (Exception e) {
+            log.warn("repo {}: recording its host's account status {} failed ({})", did, status, e.toString());
         }
     }
 

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * deletes — while the hand-off buffers the repo's live events and replays them afterwards while they chain. The queue
  * is the sync state itself ({@code state = 'desynchronized'}), so a repair survives a restart; a repo is taken when
  * its previous resync job has ended and its backoff has passed (1 s after a new gap, doubling with each resync that
- * did not bring it back in sync, up to 10 minutes). Accounts deleted or taken down are not fetched. Every resync is
+ * did not bring it back in sync, up to 10 minutes). Only active accounts are fetched: one that an {@code #account}
+ * event or its own host reported deleted, taken down, suspended or deactivated waits for an event saying it is active
+ * again. Every resync is
  * logged with the kind of gap that asked for it ({@code live_resyncs}) and counted per repo.
  */
 final class Resyncer implements AutoCloseable {
@@ -79,7 +81,7 @@ final class Resyncer implements AutoCloseable {
                 var due = new ArrayList<Object[]>();
                 try (var st = c.prepareStatement("""
                         SELECT did, coalesce(gap_kind, 'other'), reason, resync_job FROM repo_sync
-                         WHERE state = 'desynchronized' AND coalesce(account_status, 'active') NOT IN ('deleted', 'takendown')
+                         WHERE state = 'desynchronized' AND coalesce(account_status, 'active') = 'active'
                            AND (resync_at IS NULL
                                 OR resync_at < now() - make_interval(secs => least(600, power(2, resync_attempts))))
                          ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED""")) {

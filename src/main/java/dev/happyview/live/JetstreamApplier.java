@@ -2,6 +2,7 @@ package dev.happyview.live;
 
 import dev.happyview.records.RecordRow;
 import dev.happyview.records.RecordWriter;
+import dev.happyview.sync.AccountChanges;
 import dev.happyview.sync.BufferApplier;
 import dev.happyview.sync.BufferedEvent;
 import dev.happyview.sync.RepoSyncStore;

@@ -1,5 +1,6 @@
 package dev.happyview.sync;
 
+import dev.happyview.records.RecordWriter;
 import dev.happyview.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,24 +29,29 @@ public final class HandOff {
 
     private final Database db;
     private final LiveBuffer buffer;
+    private final RepoSyncStore sync;
+    private final RecordWriter writer;
     private final Duration sessionTtl;
     private final boolean enabled;
     private final Map<String, BufferApplier> appliers = new ConcurrentHashMap<>();
 
-    public HandOff(Database db, LiveBuffer buffer, Duration sessionTtl) {
-        this(db, buffer, sessionTtl, true);
+    public HandOff(Database db, LiveBuffer buffer, RepoSyncStore sync, RecordWriter writer, Duration sessionTtl) {
+        this(db, buffer, sync, writer, sessionTtl, true);
     }
 
-    private HandOff(Database db, LiveBuffer buffer, Duration sessionTtl, boolean enabled) {
+    private HandOff(Database db, LiveBuffer buffer, RepoSyncStore sync, RecordWriter writer, Duration sessionTtl,
+            boolean enabled) {
         this.db = db;
         this.buffer = buffer;
+        this.sync = sync;
+        this.writer = writer;
         this.sessionTtl = sessionTtl;
         this.enabled = enabled;
     }
 
     /** For a process without a live source: nothing is buffered, so a backfill has nothing to hand over. */
     public static HandOff off() {
-        return new HandOff(null, null, Duration.ZERO, false);
+        return new HandOff(null, null, null, null, Duration.ZERO, false);
     }
 
     /** A live source that buffers events registers how to apply them. */
@@ -88,6 +94,27 @@ public final class HandOff {
                 boolean owned = drain(c, session.did(), session.id(), snapshot, reason);
                 c.commit();
                 return owned;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The repo's own host answered that the account is not active there ({@code deleted} for a repo it does not have,
+     * {@code takendown}, {@code suspended}, {@code deactivated}), after a fresh look at the DID document found no
+     * other host: recorded as an {@code #account} event would be ({@link AccountChanges}; a deleted or taken-down
+     * account's records go). An account gone before the stream was followed sends no such event, and its repo would
+     * otherwise be resynced in vain; an {@code #account} event saying it is active again undoes this.
+     */
+    public void hostReportedStatus(String did, String status) throws SQLException {
+        if (!enabled) return;
+        try (var c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                AccountChanges.apply(c, sync, writer, did, false, status);
+                c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;

@@ -114,11 +114,14 @@ class FirehoseIndexingTest {
                     + resyncs.path("sync_new_data").asLong() + resyncs.path("too_big_commit").asLong())
                     .as(resyncs.toString()).isPositive();
             // Every repo of a live account is back in sync; one whose account went before the service ever saw it
-            // stays desynchronized (its host answers RepoNotFound, its resync is retried with backoff).
+            // stays desynchronized, recorded as deleted (by its #account event or its host's RepoNotFound).
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 try (var c = app.app().database().connection(); var st = c.createStatement();
-                        var rs = st.executeQuery("SELECT did, reason FROM repo_sync WHERE state <> 'synchronized'")) {
-                    while (rs.next()) assertThat(net.accountDeleted(rs.getString(1))).as("%s: %s", rs.getString(1), rs.getString(2)).isTrue();
+                        var rs = st.executeQuery("SELECT did, reason, account_status FROM repo_sync WHERE state <> 'synchronized'")) {
+                    while (rs.next()) {
+                        assertThat(net.accountDeleted(rs.getString(1))).as("%s: %s", rs.getString(1), rs.getString(2)).isTrue();
+                        assertThat(rs.getString(3)).as("%s: %s", rs.getString(1), rs.getString(2)).isEqualTo("deleted");
+                    }
                 }
             });
             assertThat(live.get("buffered_events").asLong()).isZero();

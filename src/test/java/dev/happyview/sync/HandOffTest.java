@@ -33,7 +33,7 @@ class HandOffTest {
         writer = new RecordWriter(db);
         sync = new RepoSyncStore(db);
         buffer = new LiveBuffer();
-        handOff = new HandOff(db, buffer, Duration.ofSeconds(1));
+        handOff = new HandOff(db, buffer, sync, writer, Duration.ofSeconds(1));
         handOff.register(new JetstreamApplier(writer, sync, c -> c.equals(POSTS) || c.equals(LIKES)));
     }
 

@@ -1,7 +1,6 @@
-package dev.happyview.live;
+package dev.happyview.sync;
 
 import dev.happyview.records.RecordWriter;
-import dev.happyview.sync.RepoSyncStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
