@@ -96,6 +96,11 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
             if (f.check() == null && f.did() != null) dids.add(f.did());
         }
         Map<String, Chain> known = chains.chains(dids);
+        var needKeys = new HashSet<String>();
+        for (FirehoseFrame f : events) {
+            if (f.check() == null && needsKey(f, known.get(f.did()))) needKeys.add(f.did());
+        }
+        keys.prefetch(needKeys);
         long cpu0 = CPU.getCurrentThreadCpuTime();
         int verified = 0;
         var kept = new ArrayList<FirehoseFrame>(events.size());
@@ -109,6 +114,16 @@ final class FirehoseApplier implements LiveApplier<FirehoseFrame>, BufferApplier
         }
         stats.verified(verified, CPU.getCurrentThreadCpuTime() - cpu0);
         return kept;
+    }
+
+    /** Whether {@link #check} will verify the frame's signature (a key lookup for an account not seen yet). */
+    private boolean needsKey(FirehoseFrame f, Chain chain) {
+        return switch (f.event()) {
+            case CommitEvent c -> !c.tooBig()
+                    && (chain != null || c.ops().stream().anyMatch(op -> isRecordCollection.test(op.collection())));
+            case SyncEvent s -> chain != null && !staleOnKnownRoot(chain, s.rev());
+            default -> false;
+        };
     }
 
     /** Checks one frame against what is known of its repo (null: the repo has no sync row). */

@@ -5,9 +5,12 @@ import dev.happyview.protocol.crypto.PublicKeys;
 import dev.happyview.protocol.repo.RepoVerifier.SigningKeySource;
 import dev.happyview.protocol.syntax.Did;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 
 /**
  * Accounts' current signing keys ({@code #atproto} in their DID documents), parsed once and kept (bounded, least
@@ -62,6 +65,28 @@ public final class SigningKeys {
             throw new IOException("interrupted while resolving " + did, e);
         } catch (Exception e) {
             throw new IOException("signing key of " + did + " unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Resolves the keys of the accounts not known yet all at once, each on a virtual thread (the resolver's per-host
+     * limits bound how many go out together), so a batch of commits from new accounts waits for one round of lookups
+     * instead of one lookup after another. A lookup that fails is left for {@link #key} to report when the commit is
+     * verified.
+     */
+    public void prefetch(Collection<String> dids) {
+        List<String> missing = dids.stream().filter(did -> !cache.containsKey(did)).toList();
+        if (missing.size() < 2) return; // one lookup takes as long here as when the commit is verified
+        try (var lookups = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String did : missing) {
+                lookups.execute(() -> {
+                    try {
+                        key(did, false);
+                    } catch (IOException e) {
+                        // reported by key() when the commit is verified
+                    }
+                });
+            }
         }
     }
 
