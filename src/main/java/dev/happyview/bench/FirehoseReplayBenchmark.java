@@ -40,20 +40,9 @@ final class FirehoseReplayBenchmark {
             String relayStats = "http://" + relay.substring("ws://".length()) + "/_sim/stats";
             post(http, control + "/_sim/mutate?rate=" + recordRate + "&seconds=" + recordSeconds, null);
             long lastSeq = awaitQuiet(net, relayStats).get("last_seq").asLong();
-            String jdbc = BenchCommand.newDatabase(pg);
-            Config config = Config.defaults().with(Setting.DATABASE_URL, jdbc)
-                    .with(Setting.HOST, "127.0.0.1").with(Setting.PORT, "0").with(Setting.ADMIN_API_KEY, ScenarioRun.API_KEY)
-                    .with(Setting.ALLOW_PRIVATE_NETWORK, "true").with(Setting.RELAY_URL, net.relayUrl())
-                    .with(Setting.PLC_URL, net.plcUrl()).with(Setting.LIVE_SOURCE, "off");
-            try (var setup = App.start(config)) {
-                for (String nsid : List.of(POSTS, LIKES)) {
-                    post(http, "http://127.0.0.1:" + setup.port() + "/admin/lexicons", """
-                            {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
-                             "record":{"type":"object","properties":{}}}}},"backfill":false}""".formatted(nsid));
-                }
-            }
+            Config config = ReplayDatabase.withRecordLexicons(pg, net, http, List.of(POSTS, LIKES));
             // The service as after a pause: its cursor at the stream's start, so it replays everything recorded.
-            try (var c = DriverManager.getConnection(jdbc); var st = c.prepareStatement(
+            try (var c = DriverManager.getConnection(config.get(Setting.DATABASE_URL)); var st = c.prepareStatement(
                     "INSERT INTO live_cursors (source, partition, cursor) VALUES ('firehose', ?, 0)")) {
                 for (int p = 0; p < LivePipeline.PARTITIONS; p++) {
                     st.setInt(1, p);

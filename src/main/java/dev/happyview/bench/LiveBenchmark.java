@@ -83,21 +83,9 @@ final class LiveBenchmark {
         post(http, control + "/_sim/mutate?rate=" + recordRate + "&seconds=" + recordSeconds, null, null);
         JsonNode recorded = awaitQuiet(net, control);
         long events = recorded.get("published").asLong() - publishedBefore;
-        String jdbc = BenchCommand.newDatabase(pg);
-        Config config = Config.defaults().with(Setting.DATABASE_URL, jdbc)
-                .with(Setting.HOST, "127.0.0.1").with(Setting.PORT, "0").with(Setting.ADMIN_API_KEY, ScenarioRun.API_KEY)
-                .with(Setting.ALLOW_PRIVATE_NETWORK, "true").with(Setting.RELAY_URL, net.relayUrl())
-                .with(Setting.PLC_URL, net.plcUrl()).with(Setting.LIVE_SOURCE, "off");
-        // The record lexicons first (no backfill), then the service as after a pause: its cursor at the stream's
-        // start, so it replays everything recorded.
-        try (var setup = App.start(config)) {
-            for (String nsid : List.of(POSTS, LIKES)) {
-                post(http, "http://127.0.0.1:" + setup.port() + "/admin/lexicons", ScenarioRun.API_KEY, """
-                        {"lexicon_json":{"lexicon":1,"id":"%s","defs":{"main":{"type":"record","key":"tid",
-                         "record":{"type":"object","properties":{}}}}},"backfill":false}""".formatted(nsid));
-            }
-        }
-        try (var c = DriverManager.getConnection(jdbc); var st = c.prepareStatement(
+        // The service as after a pause: its cursor at the stream's start, so it replays everything recorded.
+        Config config = ReplayDatabase.withRecordLexicons(pg, net, http, List.of(POSTS, LIKES));
+        try (var c = DriverManager.getConnection(config.get(Setting.DATABASE_URL)); var st = c.prepareStatement(
                 "INSERT INTO live_cursors (source, partition, cursor) VALUES ('jetstream', 0, ?), ('jetstream', 1, ?)")) {
             st.setLong(1, start);
             st.setLong(2, start);
