@@ -4,6 +4,7 @@ import static dev.happyview.live.LiveServiceKilledTest.count;
 import static dev.happyview.live.LiveServiceKilledTest.get;
 import static dev.happyview.live.LiveServiceKilledTest.killTwice;
 import static dev.happyview.live.LiveServiceKilledTest.rows;
+import static dev.happyview.live.LiveServiceKilledTest.serviceEnv;
 import static dev.happyview.live.LiveServiceKilledTest.stopChanges;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,7 +14,6 @@ import dev.happyview.simnet.FirehoseServer;
 import dev.happyview.simnet.LiveMutator;
 import dev.happyview.simnet.SimNetwork;
 import dev.happyview.testing.ServiceProcess;
-import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
 import java.net.http.HttpClient;
 import java.sql.Connection;
@@ -43,10 +43,7 @@ class FirehoseServiceKilledTest {
                 var fh = FirehoseServer.start(net, 1_000_000);
                 var http = HttpClient.newHttpClient();
                 Connection c = DriverManager.getConnection(db)) {
-            Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
-                    "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relayUrl(), "PLC_URL", net.plcUrl(),
-                    "LIVE_SOURCE", "firehose", "FIREHOSE_URL", fh.url(), "BACKFILL_LEASE_SECONDS", "3",
-                    "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
+            Map<String, String> env = serviceEnv(db, net, "firehose", "FIREHOSE_URL", fh.url());
             // Changes go on until both kills are done, however slow the machine is today.
             var mutator = LiveMutator.start(net, 60, Duration.ofMinutes(5), 13);
             killTwice(env, http, c, 200, POSTS, LIKES); // 200 events: a few seconds of changes

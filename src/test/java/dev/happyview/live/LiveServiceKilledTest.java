@@ -39,10 +39,7 @@ public class LiveServiceKilledTest {
                 var js = JetstreamServer.start(net, Duration.ofMinutes(10), 1_000_000);
                 var http = HttpClient.newHttpClient();
                 Connection c = DriverManager.getConnection(db)) {
-            Map<String, String> env = Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
-                    "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relayUrl(), "PLC_URL", net.plcUrl(),
-                    "LIVE_SOURCE", "jetstream", "JETSTREAM_URL", js.url(), "BACKFILL_LEASE_SECONDS", "3",
-                    "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
+            Map<String, String> env = serviceEnv(db, net, "jetstream", "JETSTREAM_URL", js.url());
             // Changes go on until both kills are done, however slow the machine is today.
             var mutator = LiveMutator.start(net, 60, Duration.ofMinutes(5), 9);
             killTwice(env, http, c, 1_000_000, POSTS, LIKES);
@@ -79,6 +76,14 @@ public class LiveServiceKilledTest {
                 jobs.forEach(j -> assertThat(j.get("status").asText()).isEqualTo("completed"));
             }
         }
+    }
+
+    /** The environment of a service process on {@code db} over {@code net}, following {@code source} at {@code url}. */
+    public static Map<String, String> serviceEnv(String db, SimNetwork net, String source, String urlSetting, String url) {
+        return Map.of("DATABASE_URL", db, "ADMIN_API_KEY", TestApp.ADMIN_KEY,
+                "ALLOW_PRIVATE_NETWORK", "true", "RELAY_URL", net.relayUrl(), "PLC_URL", net.plcUrl(),
+                "LIVE_SOURCE", source, urlSetting, url, "BACKFILL_LEASE_SECONDS", "3",
+                "BACKFILL_CONCURRENCY", "4", "BACKFILL_RETRY_SECONDS", "0.2");
     }
 
     /**
