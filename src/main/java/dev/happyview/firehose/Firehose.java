@@ -8,6 +8,7 @@ import dev.happyview.live.GapRepair;
 import dev.happyview.live.Live;
 import dev.happyview.live.LiveApplier;
 import dev.happyview.live.LivePipeline;
+import dev.happyview.live.StreamConnection;
 import dev.happyview.protocol.identity.DidResolver;
 import dev.happyview.protocol.identity.SigningKeys;
 import dev.happyview.records.RecordWriter;
@@ -61,7 +62,7 @@ public final class Firehose implements Routes.Module {
         var pipeline = new LivePipeline<FirehoseFrame, FirehoseFrame>(db, sync, buffer, cursors, applier, Function.identity(),
                 outcome -> afterCommit(outcome, keys, resyncer));
         var source = new FirehoseSource(url, collections, pipeline, cursors, gaps, repair, stats,
-                FirehoseSource.Settings.defaults(), () -> details(chains, resyncer, stats));
+                StreamConnection.Settings.defaults(), () -> details(chains, resyncer, stats));
         pipeline.start();
         source.start();
         return new Firehose(Live.of(source, pipeline, cursors, gaps, resyncer), chains, resyncer, stats);

@@ -5,6 +5,7 @@ import dev.happyview.live.GapLog;
 import dev.happyview.live.GapRepair;
 import dev.happyview.live.LivePipeline;
 import dev.happyview.live.LiveSource;
+import dev.happyview.live.StreamConnection;
 import dev.happyview.protocol.firehose.FirehoseEvent;
 import dev.happyview.protocol.firehose.FirehoseEvent.ErrorFrame;
 import dev.happyview.protocol.firehose.FirehoseEvent.InfoEvent;
@@ -14,30 +15,21 @@ import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The relay firehose client ({@code com.atproto.sync.subscribeRepos}, binary DAG-CBOR frames). It resumes after the
- * saved sequence number (exactly: the stream is ordered and the cursor covers only committed events), reconnects with
- * capped, jittered backoff, drops a connection silent past the idle limit, and bounds every frame: one larger than
+ * saved sequence number (exactly: the stream is ordered and the cursor covers only committed events) and bounds every
+ * frame (the connection itself, reconnects, pings and the idle limit, is a {@link StreamConnection}'s): one larger than
  * the decoder accepts is read no further than its start, which names its position and repo. Frames are decoded here,
  * on the socket's thread; verification happens in the pipeline's appliers. {@code #info OutdatedCursor} (the relay
  * no longer keeps events since the cursor) and the error {@code FutureCursor} (the cursor is ahead of the relay: it
@@ -45,19 +37,12 @@ import org.slf4j.LoggerFactory;
  * latter the stream restarts from the relay's head. With no record lexicon there is nothing to index and no
  * connection.
  */
-final class FirehoseSource implements LiveSource {
+final class FirehoseSource implements LiveSource, StreamConnection.Stream {
     private static final Logger log = LoggerFactory.getLogger(FirehoseSource.class);
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     static final String PATH = "/xrpc/com.atproto.sync.subscribeRepos";
     /** How much of an oversized frame is kept to read its position and repo. */
     private static final int OVERSIZED_PREFIX = 64 * 1024;
-
-    /** @param maxBackoff the longest wait between connection attempts; @param idleLimit how long a connection may be silent */
-    record Settings(Duration maxBackoff, Duration idleLimit) {
-        static Settings defaults() {
-            return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(120));
-        }
-    }
 
     private final String url;
     private final Supplier<List<String>> collections;
@@ -66,25 +51,15 @@ final class FirehoseSource implements LiveSource {
     private final GapLog gaps;
     private final GapRepair repair;
     private final FirehoseStats stats;
-    private final Settings settings;
     private final Details details;
     private final int maxFrameBytes = FrameDecoder.Limits.DEFAULT.maxFrameBytes();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final Object wake = new Object();
-    private final AtomicLong reconnects = new AtomicLong();
-    private volatile State state = State.DISCONNECTED;
-    private volatile String lastError;
-    private volatile Instant connectedSince;
-    private volatile WebSocket socket;
-    private volatile CompletableFuture<Void> socketClosed;
-    private volatile long lastFrameNanos;
-    private volatile boolean running;
+    private final StreamConnection connection;
     private volatile boolean tailNext;
     private volatile long firstSeq = -1;
-    private Thread connector;
 
     FirehoseSource(String url, Supplier<List<String>> collections, LivePipeline<FirehoseFrame, FirehoseFrame> pipeline,
-            CursorStore cursors, GapLog gaps, GapRepair repair, FirehoseStats stats, Settings settings, Details details) {
+            CursorStore cursors, GapLog gaps, GapRepair repair, FirehoseStats stats, StreamConnection.Settings settings,
+            Details details) {
         this.url = endpoint(url);
         this.collections = collections;
         this.pipeline = pipeline;
@@ -92,8 +67,8 @@ final class FirehoseSource implements LiveSource {
         this.gaps = gaps;
         this.repair = repair;
         this.stats = stats;
-        this.settings = settings;
         this.details = details;
+        this.connection = new StreamConnection("firehose", this, settings);
     }
 
     /** What {@code /admin/live} shows of the firehose beyond the connection (verification, resyncs). */
@@ -112,8 +87,7 @@ final class FirehoseSource implements LiveSource {
     }
 
     void start() {
-        running = true;
-        connector = Thread.ofPlatform().daemon().name("firehose-connector").start(this::connectLoop);
+        connection.start();
     }
 
     @Override
@@ -123,7 +97,8 @@ final class FirehoseSource implements LiveSource {
 
     @Override
     public Status status() {
-        return new Status(state, url, collections.get(), connectedSince, reconnects.get(), lastError);
+        return new Status(connection.state(), url, collections.get(), connection.connectedSince(), connection.reconnects(),
+                connection.lastError());
     }
 
     /** The firehose's cursor is a sequence number, not a time. */
@@ -140,71 +115,21 @@ final class FirehoseSource implements LiveSource {
     /** The firehose carries every collection: only a first record lexicon (or the last one deleted) matters here. */
     @Override
     public void collectionsChanged() {
-        synchronized (wake) {
-            wake.notifyAll();
-        }
+        if (collections.get().isEmpty()) connection.reconnectNow(); // to idle: nothing to index
+        else connection.wake();
     }
 
-    private void connectLoop() {
-        long backoff = 1000;
-        while (running) {
-            if (collections.get().isEmpty()) {
-                state = State.IDLE;
-                if (socket != null) dropConnection();
-                await(1000);
-                continue;
-            }
-            state = State.CONNECTING;
-            var closed = new CompletableFuture<Void>();
-            socketClosed = closed;
-            try {
-                Long cursor = startCursor();
-                lastFrameNanos = System.nanoTime();
-                socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                        .buildAsync(URI.create(cursor == null ? url : url + "?cursor=" + cursor), new Listener(closed))
-                        .get(15, TimeUnit.SECONDS);
-                connectedSince = Instant.now();
-                state = State.CONNECTED;
-                lastError = null;
-                backoff = 1000;
-                log.info("firehose connected to {} (cursor {})", url, cursor);
-                watch(closed);
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                lastError = cause instanceof TimeoutException ? "connect timed out" : cause.toString();
-            }
-            socket = null;
-            connectedSince = null;
-            if (!running) return;
-            state = State.DISCONNECTED;
-            reconnects.incrementAndGet();
-            await(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-            backoff = Math.min(settings.maxBackoff().toMillis(), backoff * 2);
-        }
+    /** The whole stream, from the resume point; nothing while there is no record lexicon. */
+    @Override
+    public Optional<URI> target() throws Exception {
+        if (collections.get().isEmpty()) return Optional.empty();
+        Long cursor = startCursor();
+        return Optional.of(URI.create(cursor == null ? url : url + "?cursor=" + cursor));
     }
 
-    /** Waits for the connection to end, and ends one that stays silent past the idle limit. */
-    private void watch(CompletableFuture<Void> closed) throws InterruptedException {
-        while (running) {
-            try {
-                closed.get(1, TimeUnit.SECONDS);
-                return;
-            } catch (TimeoutException e) {
-                if (collections.get().isEmpty()) {
-                    dropConnection();
-                    return;
-                }
-                if (System.nanoTime() - lastFrameNanos > settings.idleLimit().toNanos()) {
-                    lastError = "no frame for " + settings.idleLimit().toSeconds() + " s";
-                    dropConnection();
-                    return;
-                }
-            } catch (ExecutionException e) {
-                return;
-            }
-        }
+    @Override
+    public StreamConnection.Reader reader() {
+        return new Reader();
     }
 
     /**
@@ -234,7 +159,7 @@ final class FirehoseSource implements LiveSource {
             gaps.record(name(), from.isPresent() ? from.getAsLong() : null, reason, job, restartAt);
             log.warn("firehose: gap: {}; backfill {}", reason, job);
         } catch (Exception e) {
-            lastError = "recording a gap: " + e;
+            connection.error("recording a gap: " + e);
         }
     }
 
@@ -253,13 +178,13 @@ final class FirehoseSource implements LiveSource {
                 return true;
             }
             case ErrorFrame error -> {
-                lastError = "the relay ended the stream: " + error.error() + (error.message() == null ? "" : ": " + error.message());
+                connection.error("the relay ended the stream: " + error.error() + (error.message() == null ? "" : ": " + error.message()));
                 if ("FutureCursor".equals(error.error())) {
                     // The cursor is ahead of the relay (reset, or another relay): start again from its head.
                     tailNext = true;
                     gap("the relay does not know the cursor (FutureCursor)", 0);
                 }
-                dropConnection();
+                connection.drop();
                 return true;
             }
             case UnknownFrame unknown -> {
@@ -271,35 +196,14 @@ final class FirehoseSource implements LiveSource {
         }
     }
 
-    private void await(long millis) {
-        synchronized (wake) {
-            try {
-                wake.wait(Math.max(1, millis));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
-        }
-    }
-
-    private final class Listener implements WebSocket.Listener {
-        private final CompletableFuture<Void> closed;
+    /** One connection's frames: assembled up to the size limit, decoded, handed to the pipeline. */
+    private final class Reader implements StreamConnection.Reader {
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
         private long size;
         private boolean oversized;
 
-        Listener(CompletableFuture<Void> closed) {
-            this.closed = closed;
-        }
-
         @Override
-        public void onOpen(WebSocket ws) {
-            ws.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            lastFrameNanos = System.nanoTime();
+        public void binary(ByteBuffer data, boolean last) throws InterruptedException {
             size += data.remaining();
             if (!oversized && size > maxFrameBytes) {
                 // Past the limit: only the start is kept, which names the event.
@@ -314,23 +218,19 @@ final class FirehoseSource implements LiveSource {
                 data.get(chunk);
                 partial.write(chunk, 0, chunk.length);
             }
-            if (last) {
-                try {
-                    frame();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                } catch (Exception e) {
-                    lastError = "handling a frame: " + e;
-                    log.warn("firehose: handling a frame failed", e);
-                } finally {
-                    partial.reset();
-                    size = 0;
-                    oversized = false;
-                }
+            if (!last) return;
+            try {
+                frame();
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                connection.error("handling a frame: " + e);
+                log.warn("firehose: handling a frame failed", e);
+            } finally {
+                partial.reset();
+                size = 0;
+                oversized = false;
             }
-            ws.request(1);
-            return null;
         }
 
         private void frame() throws Exception {
@@ -342,60 +242,10 @@ final class FirehoseSource implements LiveSource {
             if (firstSeq < 0 && frame.cursor() >= 0) firstSeq = frame.cursor();
             pipeline.offer(frame); // blocks while the pipeline is full: back pressure on the socket
         }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            ws.request(1); // the stream is binary
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
-            lastFrameNanos = System.nanoTime();
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-            if (lastError == null) {
-                lastError = "closed by the relay (" + code + (reason == null || reason.isEmpty() ? "" : ": " + reason) + ")";
-            }
-            closed.complete(null);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            lastError = "connection: " + error;
-            closed.complete(null);
-        }
-    }
-
-    /** Drops the connection abruptly (the idle watchdog, tests); the source reconnects by itself. */
-    void dropConnection() {
-        WebSocket ws = socket;
-        if (ws != null) ws.abort();
-        var closed = socketClosed;
-        if (closed != null) closed.complete(null);
     }
 
     @Override
     public void close() {
-        running = false;
-        state = State.STOPPED;
-        dropConnection();
-        synchronized (wake) {
-            wake.notifyAll();
-        }
-        if (connector != null) {
-            connector.interrupt();
-            try {
-                connector.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        http.shutdownNow();
+        connection.close();
     }
 }

@@ -63,8 +63,21 @@ class LiveIndexingTest {
             throw new AssertionError("index differs from the network: " + missing.size() + " missing " + missing.stream().limit(3).toList()
                     + ", " + extra.size() + " extra " + extra.stream().limit(3).toList() + ", " + differ.size() + " differ "
                     + differ.stream().limit(3).toList() + "; live: " + app.get("/admin/live", TestApp.ADMIN_KEY).body()
-                    + explain(app, js, java.util.stream.Stream.concat(extra.stream().limit(2), missing.stream().limit(2)).toList()), e);
+                    + explain(app, js, java.util.stream.Stream.concat(extra.stream().limit(2), missing.stream().limit(2)).toList())
+                    + "\nstream: sent " + js.sent() + " of " + js.published() + ", connections " + js.connectionsOpened()
+                    + liveThreads(), e);
         }
+    }
+
+    /** For a failure message: where the threads that carry the stream are. */
+    static String liveThreads() {
+        var out = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (!t.getName().matches("(?i).*(jetstream|httpclient|applier|batcher).*")) return;
+            out.append("\n").append(t.getName()).append(" ").append(t.getState());
+            for (int i = 0; i < Math.min(12, stack.length); i++) out.append("\n    at ").append(stack[i]);
+        });
+        return out.toString();
     }
 
     /** For a failure message: what the database and the stream say about some records. */
