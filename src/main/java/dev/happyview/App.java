@@ -77,7 +77,7 @@ public final class App implements AutoCloseable {
             } else {
                 jdbcUrl = JdbcUrls.toJdbc(config.get(Setting.DATABASE_URL));
             }
-            db = Database.connect(jdbcUrl, config.getInt(Setting.DATABASE_MAX_CONNECTIONS));
+            db = Database.connect(jdbcUrl, config.getInt(Setting.DATABASE_MAX_CONNECTIONS), config.getInt(Setting.DATABASE_WORK_NICE));
             closeables.add(db);
             if (embedded != null) {
                 // The service's own database: if its server dies, the service starts it again.

@@ -37,19 +37,30 @@ public final class Database implements AutoCloseable {
     private final boolean ownsRequestLane;
     private final String jdbcUrl;
     private final int maxConnections;
+    /** Lowers the CPU share of this pool's backends; null when the requests' do not need it or it cannot be done. */
+    private final BackendPriority priority;
     private volatile Supplier<String> serverState = () -> null;
     private volatile Instant unavailableSince;
 
     private Database(HikariDataSource dataSource, HikariDataSource requests, boolean ownsRequestLane, String jdbcUrl,
-            int maxConnections) {
+            int maxConnections, BackendPriority priority) {
         this.dataSource = dataSource;
         this.requests = requests;
         this.ownsRequestLane = ownsRequestLane;
         this.jdbcUrl = jdbcUrl;
         this.maxConnections = maxConnections;
+        this.priority = priority;
     }
 
     public static Database connect(String jdbcUrl, int maxConnections) {
+        return connect(jdbcUrl, maxConnections, 0);
+    }
+
+    /**
+     * @param workNice the nice given to the scheduling group of every backend but the request lane's, when the server
+     *                 runs on this machine (0: none; {@link BackendPriority})
+     */
+    public static Database connect(String jdbcUrl, int maxConnections, int workNice) {
         var ds = pool(jdbcUrl, maxConnections, "happyview", DURABLE_COMMITS);
         Flyway.configure()
                 .dataSource(ds)
@@ -58,7 +69,8 @@ public final class Database implements AutoCloseable {
                 .load()
                 .migrate();
         var requests = pool(jdbcUrl, Math.min(REQUEST_CONNECTIONS, maxConnections), "happyview-requests", DURABLE_COMMITS);
-        return new Database(ds, requests, true, jdbcUrl, maxConnections);
+        return new Database(ds, requests, true, jdbcUrl, maxConnections,
+                BackendPriority.forDatabase(jdbcUrl, workNice).orElse(null));
     }
 
     /**
@@ -69,7 +81,7 @@ public final class Database implements AutoCloseable {
      */
     public Database withDeferredFlush(String poolName) {
         return new Database(pool(jdbcUrl, maxConnections, poolName, "SET synchronous_commit TO off"), requests, false,
-                jdbcUrl, maxConnections);
+                jdbcUrl, maxConnections, priority);
     }
 
     private static HikariDataSource pool(String jdbcUrl, int maxConnections, String name, String initSql) {
@@ -98,7 +110,17 @@ public final class Database implements AutoCloseable {
      * ({@link #servingRequest}).
      */
     public Connection connection() throws SQLException {
-        return SERVING_REQUEST.get() != null ? requests.getConnection() : dataSource.getConnection();
+        if (SERVING_REQUEST.get() != null) return requests.getConnection();
+        Connection c = dataSource.getConnection();
+        if (priority != null) {
+            try {
+                priority.lower(c);
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
     }
 
     /** What an API request runs; it may throw what its handler throws. */
