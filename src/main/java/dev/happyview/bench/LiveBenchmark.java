@@ -51,6 +51,11 @@ final class LiveBenchmark {
                         measured.events(), fmt(recordRate), recordSeconds);
                 out.printf("  replayed in %,d ms from the connection to the last event's commit: %,.0f events/s%n",
                         measured.millis(), measured.rate());
+                CpuTime.Spent cpu = measured.cpu();
+                out.printf("  cpu per event: service %.1f µs, simulated Jetstream %.1f µs, postgres %.1f µs (%.1f s of cpu in %.1f s)%n",
+                        perEvent(cpu.service(), measured.events()), perEvent(cpu.simnet(), measured.events()),
+                        perEvent(cpu.postgres(), measured.events()),
+                        cpu.service().plus(cpu.simnet()).plus(cpu.postgres()).toMillis() / 1000.0, measured.millis() / 1000.0);
 
                 long lagStart = System.currentTimeMillis() * 1000;
                 post(http, control + "/_sim/mutate?rate=" + lagRate + "&seconds=" + lagSeconds, null, null);
@@ -65,7 +70,7 @@ final class LiveBenchmark {
     }
 
     /** A replayed recording: the service still running on its own database, and how long the replay took. */
-    private record Replay(App app, long events, long millis) {
+    private record Replay(App app, long events, long millis, CpuTime.Spent cpu) {
         double rate() {
             return events / (millis / 1000.0);
         }
@@ -95,14 +100,20 @@ final class LiveBenchmark {
         try {
             LiveStats stats = app.live().pipeline().stats();
             await(() -> app.live().source().status().connectedSince() != null, System.nanoTime());
+            CpuTime cpu0 = CpuTime.now(net.pid());
             long t0 = System.nanoTime();
             long lastRecorded = recorded.get("last_time_us").asLong();
             await(() -> stats.lastEventMicros() >= lastRecorded, t0);
-            return new Replay(app, events, (System.nanoTime() - t0) / 1_000_000);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            return new Replay(app, events, millis, CpuTime.now(net.pid()).since(cpu0));
         } catch (Exception | Error e) {
             app.close();
             throw e;
         }
+    }
+
+    private static double perEvent(Duration cpu, long events) {
+        return cpu.toNanos() / 1000.0 / Math.max(1, events);
     }
 
     private static String fmt(double rate) {
