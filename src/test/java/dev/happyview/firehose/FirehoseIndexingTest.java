@@ -13,14 +13,13 @@ import dev.happyview.simnet.FirehoseServer.Fault;
 import dev.happyview.simnet.LiveMutator;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
+import dev.happyview.testing.IndexComparison;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -187,22 +186,7 @@ class FirehoseIndexingTest {
     }
 
     static void awaitIndexEqualsNetwork(TestApp app, SimNetwork net, Set<String> collections, Duration within) {
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(250))
-                    .until(() -> app.indexedRecords().equals(net.groundTruth(collections, null).records()));
-        } catch (ConditionTimeoutException e) {
-            Map<String, String> actual = app.indexedRecords();
-            Map<String, String> expected = net.groundTruth(collections, null).records();
-            var missing = new TreeSet<>(expected.keySet());
-            missing.removeAll(actual.keySet());
-            var extra = new TreeSet<>(actual.keySet());
-            extra.removeAll(expected.keySet());
-            List<String> differ = expected.keySet().stream().filter(k -> actual.containsKey(k) && !actual.get(k).equals(expected.get(k))).toList();
-            throw new AssertionError("index differs from the network: " + missing.size() + " missing " + missing.stream().limit(3).toList()
-                    + ", " + extra.size() + " extra " + extra.stream().limit(3).toList() + ", " + differ.size() + " differ "
-                    + differ.stream().limit(3).toList() + "; live: " + app.get("/admin/live", TestApp.ADMIN_KEY).body()
-                    + "\nresyncs: " + app.get("/admin/live/resyncs", TestApp.ADMIN_KEY).body()
-                    + explain(app, java.util.stream.Stream.concat(missing.stream().limit(2), extra.stream().limit(2)).toList()), e);
-        }
+        IndexComparison.awaitEqual(app, net, collections, within,
+                uris -> "\nresyncs: " + app.get("/admin/live/resyncs", TestApp.ADMIN_KEY).body() + explain(app, uris));
     }
 }

@@ -10,6 +10,7 @@ import dev.happyview.simnet.JetstreamServer;
 import dev.happyview.simnet.LiveMutator;
 import dev.happyview.simnet.Scenario;
 import dev.happyview.simnet.SimNetwork;
+import dev.happyview.testing.IndexComparison;
 import dev.happyview.testing.TestApp;
 import dev.happyview.testing.TestPostgres;
 import java.io.PrintWriter;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,24 +49,9 @@ class LiveIndexingTest {
 
     /** Waits until the index equals the network's records of these collections, and says what differs if not. */
     static void awaitIndexEqualsNetwork(TestApp app, SimNetwork net, JetstreamServer js, Set<String> collections, Duration within) {
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(250))
-                    .until(() -> app.indexedRecords().equals(net.groundTruth(collections, null).records()));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            Map<String, String> actual = app.indexedRecords();
-            Map<String, String> expected = net.groundTruth(collections, null).records();
-            var missing = new TreeSet<>(expected.keySet());
-            missing.removeAll(actual.keySet());
-            var extra = new TreeSet<>(actual.keySet());
-            extra.removeAll(expected.keySet());
-            var differ = expected.keySet().stream().filter(k -> actual.containsKey(k) && !actual.get(k).equals(expected.get(k))).toList();
-            throw new AssertionError("index differs from the network: " + missing.size() + " missing " + missing.stream().limit(3).toList()
-                    + ", " + extra.size() + " extra " + extra.stream().limit(3).toList() + ", " + differ.size() + " differ "
-                    + differ.stream().limit(3).toList() + "; live: " + app.get("/admin/live", TestApp.ADMIN_KEY).body()
-                    + explain(app, js, java.util.stream.Stream.concat(extra.stream().limit(2), missing.stream().limit(2)).toList())
-                    + "\nstream: sent " + js.sent() + " of " + js.published() + ", connections " + js.connectionsOpened()
-                    + liveThreads(), e);
-        }
+        IndexComparison.awaitEqual(app, net, collections, within, uris -> explain(app, js, uris)
+                + "\nstream: sent " + js.sent() + " of " + js.published() + ", connections " + js.connectionsOpened()
+                + liveThreads());
     }
 
     /** For a failure message: where the threads that carry the stream are. */
