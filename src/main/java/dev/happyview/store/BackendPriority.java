@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -59,20 +60,22 @@ final class BackendPriority {
         }
     }
 
-    /** Lowers the backend of {@code c} the first time this connection is seen. */
-    void lower(Connection c) throws SQLException {
+    /** Lowers the backend of {@code c} the first time this connection is seen; never fails the caller. */
+    void lower(Connection c) {
         if (!working) return;
-        PGConnection pg = c.unwrap(PGConnection.class);
-        if (!lowered.add(pg)) return;
-        Path proc = Path.of("/proc", Integer.toString(pg.getBackendPID()));
         try {
+            PGConnection pg = c.unwrap(PGConnection.class);
+            if (!lowered.add(pg)) return;
+            Path proc = Path.of("/proc", Integer.toString(pg.getBackendPID()));
             if (!Files.readString(proc.resolve("comm")).strip().equals("postgres")
                     || !ownUid.equals(Files.getAttribute(proc, "unix:uid"))) {
                 stop("its backend is not a postgres process of this user (another PID namespace?)");
                 return;
             }
             Files.writeString(proc.resolve("autogroup"), Integer.toString(nice));
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
+            // the backend ended in between (its connection was closed)
+        } catch (IOException | SQLException | RuntimeException e) {
             stop(e.toString());
         }
     }

@@ -112,14 +112,7 @@ public final class Database implements AutoCloseable {
     public Connection connection() throws SQLException {
         if (SERVING_REQUEST.get() != null) return requests.getConnection();
         Connection c = dataSource.getConnection();
-        if (priority != null) {
-            try {
-                priority.lower(c);
-            } catch (SQLException | RuntimeException e) {
-                c.close();
-                throw e;
-            }
-        }
+        if (priority != null) priority.lower(c);
         return c;
     }
 
