@@ -8,11 +8,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Collections;
 import java.util.Optional;
-import java.util.Set;
-import java.util.WeakHashMap;
 import org.postgresql.PGConnection;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +29,6 @@ final class BackendPriority {
     private static final Logger log = LoggerFactory.getLogger(BackendPriority.class);
 
     private final int nice;
-    /** Physical connections already lowered (weakly held: the pool replaces its connections). */
-    private final Set<Object> lowered = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final Object ownUid;
     private volatile boolean working = true;
 
@@ -60,12 +56,23 @@ final class BackendPriority {
         }
     }
 
-    /** Lowers the backend of {@code c} the first time this connection is seen; never fails the caller. */
-    void lower(Connection c) {
+    /** The driver's data source, each new connection of which has its backend lowered as it opens. */
+    PGSimpleDataSource dataSource() {
+        return new PGSimpleDataSource() {
+            @Override
+            public Connection getConnection(String user, String password) throws SQLException {
+                Connection c = super.getConnection(user, password);
+                lower(c);
+                return c;
+            }
+        };
+    }
+
+    /** Lowers the backend of a new connection; never fails the caller. */
+    private void lower(Connection c) {
         if (!working) return;
         try {
             PGConnection pg = c.unwrap(PGConnection.class);
-            if (!lowered.add(pg)) return;
             Path proc = Path.of("/proc", Integer.toString(pg.getBackendPID()));
             if (!Files.readString(proc.resolve("comm")).strip().equals("postgres")
                     || !ownUid.equals(Files.getAttribute(proc, "unix:uid"))) {

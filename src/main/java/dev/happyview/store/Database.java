@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The connection pool and schema migrations. Every feature's SQL runs on connections from here. It also knows the
@@ -37,7 +38,7 @@ public final class Database implements AutoCloseable {
     private final boolean ownsRequestLane;
     private final String jdbcUrl;
     private final int maxConnections;
-    /** Lowers the CPU share of this pool's backends; null when the requests' do not need it or it cannot be done. */
+    /** Lowers the CPU share of the backends of every pool but the request lane as they open; null for none. */
     private final BackendPriority priority;
     private volatile Supplier<String> serverState = () -> null;
     private volatile Instant unavailableSince;
@@ -61,16 +62,16 @@ public final class Database implements AutoCloseable {
      *                 runs on this machine (0: none; {@link BackendPriority})
      */
     public static Database connect(String jdbcUrl, int maxConnections, int workNice) {
-        var ds = pool(jdbcUrl, maxConnections, "happyview", DURABLE_COMMITS);
+        BackendPriority priority = BackendPriority.forDatabase(jdbcUrl, workNice).orElse(null);
+        var ds = pool(jdbcUrl, maxConnections, "happyview", DURABLE_COMMITS, priority);
         Flyway.configure()
                 .dataSource(ds)
                 .locations("classpath:db/migration")
                 .outOfOrder(true)
                 .load()
                 .migrate();
-        var requests = pool(jdbcUrl, Math.min(REQUEST_CONNECTIONS, maxConnections), "happyview-requests", DURABLE_COMMITS);
-        return new Database(ds, requests, true, jdbcUrl, maxConnections,
-                BackendPriority.forDatabase(jdbcUrl, workNice).orElse(null));
+        var requests = pool(jdbcUrl, Math.min(REQUEST_CONNECTIONS, maxConnections), "happyview-requests", DURABLE_COMMITS, null);
+        return new Database(ds, requests, true, jdbcUrl, maxConnections, priority);
     }
 
     /**
@@ -80,22 +81,26 @@ public final class Database implements AutoCloseable {
      * order, and a commit on the ordinary pool flushes every earlier one. The caller closes it.
      */
     public Database withDeferredFlush(String poolName) {
-        return new Database(pool(jdbcUrl, maxConnections, poolName, "SET synchronous_commit TO off"), requests, false,
-                jdbcUrl, maxConnections, priority);
+        return new Database(pool(jdbcUrl, maxConnections, poolName, "SET synchronous_commit TO off", priority), requests,
+                false, jdbcUrl, maxConnections, priority);
     }
 
-    private static HikariDataSource pool(String jdbcUrl, int maxConnections, String name, String initSql) {
+    /** @param priority lowers the CPU share of the pool's backends as they open; null for none */
+    private static HikariDataSource pool(String jdbcUrl, int maxConnections, String name, String initSql,
+            BackendPriority priority) {
+        PGSimpleDataSource postgres = priority == null ? new PGSimpleDataSource() : priority.dataSource();
+        postgres.setURL(jdbcUrl);
+        postgres.setReWriteBatchedInserts(true);
+        postgres.setTcpKeepAlive(true);
+        postgres.setApplicationName(name);
         var cfg = new HikariConfig();
-        cfg.setJdbcUrl(jdbcUrl);
+        cfg.setDataSource(postgres);
         cfg.setMaximumPoolSize(maxConnections);
         cfg.setMinimumIdle(Math.min(2, maxConnections));
         cfg.setConnectionTimeout(5_000);
         cfg.setValidationTimeout(2_000);
         cfg.setPoolName(name);
         if (initSql != null) cfg.setConnectionInitSql(initSql);
-        cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
-        cfg.addDataSourceProperty("tcpKeepAlive", "true");
-        cfg.addDataSourceProperty("ApplicationName", name);
         // Fail fast at start if the database is unreachable, with the driver's message.
         cfg.setInitializationFailTimeout(15_000);
         return new HikariDataSource(cfg);
@@ -110,10 +115,7 @@ public final class Database implements AutoCloseable {
      * ({@link #servingRequest}).
      */
     public Connection connection() throws SQLException {
-        if (SERVING_REQUEST.get() != null) return requests.getConnection();
-        Connection c = dataSource.getConnection();
-        if (priority != null) priority.lower(c);
-        return c;
+        return SERVING_REQUEST.get() != null ? requests.getConnection() : dataSource.getConnection();
     }
 
     /** What an API request runs; it may throw what its handler throws. */
