@@ -3,6 +3,7 @@ package dev.happyview.records;
 import dev.happyview.protocol.syntax.Tid;
 import dev.happyview.store.Database;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.postgresql.PGStatement;
 
 /**
  * The one place records are written, for every ingest path (backfill, live sources, Tap channel). Writes are ordered by
@@ -153,6 +155,18 @@ public final class RecordWriter {
         }
     }
 
+    /**
+     * A statement Postgres plans anew on each execution, for the table's size and the batch's at that moment. Prepared
+     * once and reused, a statement gets a generic plan after five executions, kept until the table is next analyzed:
+     * one planned while {@code records} was nearly empty (a new index, the first seconds of a live replay) joins by
+     * reading the whole table, and went on reading it on every batch as the table grew.
+     */
+    private static PreparedStatement plannedForItsArguments(Connection c, String sql) throws SQLException {
+        var st = c.prepareStatement(sql);
+        st.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return st;
+    }
+
     /** Whether revision {@code a} is at least as new as {@code b} (null: unknown, the oldest). */
     private static boolean newer(String a, String b) {
         return b == null || (a != null && a.compareTo(b) >= 0);
@@ -166,7 +180,7 @@ public final class RecordWriter {
         if (deletions.isEmpty()) return 0;
         var byUri = new TreeMap<String, Deletion>();
         for (Deletion d : deletions) byUri.merge(d.uri(), d, (old, now) -> newer(now.rev(), old.rev()) ? now : old);
-        try (var st = c.prepareStatement(DELETE)) {
+        try (var st = plannedForItsArguments(c, DELETE)) {
             st.setArray(1, c.createArrayOf("text", byUri.keySet().toArray()));
             st.setArray(2, c.createArrayOf("text", byUri.values().stream().map(Deletion::did).toArray()));
             st.setArray(3, c.createArrayOf("text", byUri.values().stream().map(Deletion::collection).toArray()));
@@ -234,7 +248,7 @@ public final class RecordWriter {
      */
     public int purgeRepo(Connection c, String did, String rev) throws SQLException {
         String now = Tid.of(System.currentTimeMillis() * 1000, 0);
-        try (var st = c.prepareStatement("""
+        try (var st = plannedForItsArguments(c, """
                 WITH gone AS (DELETE FROM records WHERE did = ? RETURNING uri, did, rev),
                      kept AS (INSERT INTO record_tombstones AS x (uri, did, rev)
                               SELECT uri, did, greatest(rev, ?, ?) FROM gone ORDER BY uri
