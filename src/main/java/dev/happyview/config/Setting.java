@@ -10,7 +10,7 @@ public enum Setting {
     DATABASE_URL("DATABASE_URL", "--database-url", "",
             "External Postgres (postgres://user:pass@host:port/db or a jdbc:postgresql: URL). Empty: an embedded Postgres under DATA_DIR."),
     DATABASE_MAX_CONNECTIONS("DATABASE_MAX_CONNECTIONS", "--database-max-connections", "16", "Size of the JDBC connection pool."),
-    DATABASE_WORK_NICE("DATABASE_WORK_NICE", "--database-work-nice", "10",
+    DATABASE_WORK_NICE("DATABASE_WORK_NICE", "--database-work-nice", "19",
             "With Postgres on this machine: the nice (0-19) of the CPU share of its backends doing background work, so admin requests answer first under load; 0 leaves them equal."),
     DATA_DIR("DATA_DIR", "--data-dir", "./data", "Where the embedded database and other local state live."),
     RELAY_URL("RELAY_URL", "--relay-url", "https://relay1.us-east.bsky.network", "Relay used to discover repos (listReposByCollection)."),

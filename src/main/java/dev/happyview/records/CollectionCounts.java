@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CollectionCounts {
     private static final Logger log = LoggerFactory.getLogger(CollectionCounts.class);
-    static final long CHEAP_MILLIS = 20;
+    static final long CHEAP_MILLIS = 5;
     private static final long MIN_AGE_NANOS = 1_000_000_000L;
 
     private final Database db;
