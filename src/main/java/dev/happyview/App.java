@@ -129,7 +129,7 @@ public final class App implements AutoCloseable {
             if (liveSource.equals("jetstream")) {
                 live = Live.startJetstream(config.get(Setting.JETSTREAM_URL), db, writer, sync, liveBuffer, handOff, resolver,
                         () -> registry.recordCollections(false), registry::isRecordCollection, repair,
-                        JetstreamSource.Settings.defaults());
+                        JetstreamSource.Settings.defaults().withCompression(config.getBool(Setting.JETSTREAM_COMPRESS)));
             } else if (liveSource.equals("firehose")) {
                 String url = config.get(Setting.FIREHOSE_URL).isBlank() ? config.get(Setting.RELAY_URL) : config.get(Setting.FIREHOSE_URL);
                 firehose = Firehose.start(url, db, writer, sync, liveBuffer, handOff, resolver,

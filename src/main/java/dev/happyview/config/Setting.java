@@ -22,6 +22,8 @@ public enum Setting {
             "Live changes in direct mode: jetstream (JETSTREAM_URL, unsigned), firehose (FIREHOSE_URL, verified) or off. In Tap mode Tap's channel carries them."),
     JETSTREAM_URL("JETSTREAM_URL", "--jetstream-url", "wss://jetstream2.us-east.bsky.network",
             "Jetstream subscribed to when LIVE_SOURCE=jetstream."),
+    JETSTREAM_COMPRESS("JETSTREAM_COMPRESS", "--jetstream-compress", "false",
+            "true: ask Jetstream for zstd-compressed events (compress=true, its published dictionary), about half the bytes."),
     FIREHOSE_URL("FIREHOSE_URL", "--firehose-url", "",
             "Relay firehose (com.atproto.sync.subscribeRepos) when LIVE_SOURCE=firehose. Empty: the host of RELAY_URL."),
     ADMIN_API_KEY("ADMIN_API_KEY", "--admin-api-key", "",

@@ -1,7 +1,10 @@
 package dev.happyview.live;
 
+import dev.happyview.protocol.jetstream.JetstreamZstd;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,23 +17,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Jetstream client ({@code /subscribe}, JSON text frames). It subscribes to the record collections
- * ({@code wantedCollections}; subscribing again when they change), resumes a few seconds before the saved cursor
- * (writes are idempotent), and treats a cursor it cannot resume from — older than the source's replay window, or
- * refused by it — as a gap: recorded, repaired by a backfill of the record collections, and the stream restarted
- * from now. The connection itself (reconnects, pings, the idle limit) is a {@link StreamConnection}'s.
+ * The Jetstream client ({@code /subscribe}, JSON text frames, or zstd frames with {@code compress=true}). It
+ * subscribes to the record collections ({@code wantedCollections}; subscribing again when they change), resumes a few
+ * seconds before the saved cursor (writes are idempotent), and treats a cursor it cannot resume from — older than the
+ * source's replay window, or refused by it — as a gap: recorded, repaired by a backfill of the record collections,
+ * and the stream restarted from now. The connection itself (reconnects, pings, the idle limit) is a {@link StreamConnection}'s.
  */
 public final class JetstreamSource implements LiveSource, StreamConnection.Stream {
     private static final Logger log = LoggerFactory.getLogger(JetstreamSource.class);
 
+    /** The largest event accepted, compressed or not; Jetstream's events carry one record (at most 1 MiB). */
+    static final int MAX_EVENT_BYTES = 4 << 20;
+
     /**
      * @param window     how far back the source replays (Jetstream keeps 24 h); an older cursor is a gap
      * @param rewind     how far before the saved cursor to resume
+     * @param compress   ask for zstd frames with Jetstream's dictionary ({@link JetstreamZstd})
      * @param connection reconnect backoff and idle limit
      */
-    public record Settings(Duration window, Duration rewind, StreamConnection.Settings connection) {
+    public record Settings(Duration window, Duration rewind, boolean compress, StreamConnection.Settings connection) {
         public static Settings defaults() {
-            return new Settings(Duration.ofHours(24), Duration.ofSeconds(3), StreamConnection.Settings.defaults());
+            return new Settings(Duration.ofHours(24), Duration.ofSeconds(3), false, StreamConnection.Settings.defaults());
+        }
+
+        public Settings withCompression(boolean on) {
+            return new Settings(window, rewind, on, connection);
         }
     }
 
@@ -101,19 +112,52 @@ public final class JetstreamSource implements LiveSource, StreamConnection.Strea
         return true;
     }
 
+    /**
+     * Text frames are events; binary ones are compressed events. One that cannot be read ends the connection with the
+     * reason shown: the stream resumes from the saved cursor, so the event is read again rather than skipped.
+     */
     @Override
     public StreamConnection.Reader reader() {
-        var partial = new StringBuilder();
+        var partialText = new StringBuilder();
+        var partialBinary = new ByteArrayOutputStream();
         return new StreamConnection.Reader() {
             @Override
             public void text(CharSequence data, boolean last) throws InterruptedException {
-                partial.append(data);
+                partialText.append(data);
                 if (!last) return;
-                String frame = partial.toString();
-                partial.setLength(0);
+                String frame = partialText.toString();
+                partialText.setLength(0);
                 pipeline.offer(frame); // blocks while the pipeline is full: back pressure on the socket
             }
+
+            @Override
+            public void binary(ByteBuffer data, boolean last) throws InterruptedException {
+                if (partialBinary.size() + data.remaining() > MAX_EVENT_BYTES) {
+                    unreadable("a compressed frame of more than " + MAX_EVENT_BYTES + " bytes");
+                    return;
+                }
+                byte[] part = new byte[data.remaining()];
+                data.get(part);
+                partialBinary.writeBytes(part);
+                if (!last) return;
+                byte[] frame = partialBinary.toByteArray();
+                partialBinary.reset();
+                String event;
+                try {
+                    event = JetstreamZstd.decompress(frame, MAX_EVENT_BYTES);
+                } catch (IllegalArgumentException e) {
+                    unreadable(e.getMessage());
+                    return;
+                }
+                pipeline.offer(event);
+            }
         };
+    }
+
+    private void unreadable(String reason) {
+        log.warn("jetstream: unreadable frame ({}); connecting again from the saved cursor", reason);
+        connection.error("unreadable frame: " + reason);
+        connection.drop();
     }
 
     /** Where to start: a few seconds before the saved cursor, or the live tail; a cursor too old is a gap. */
@@ -161,7 +205,7 @@ public final class JetstreamSource implements LiveSource, StreamConnection.Strea
         if (base.startsWith("https://")) base = "wss://" + base.substring(8);
         else if (base.startsWith("http://")) base = "ws://" + base.substring(7);
         if (!base.endsWith("/subscribe")) base += "/subscribe";
-        var q = new StringBuilder(base).append("?compress=false");
+        var q = new StringBuilder(base).append("?compress=").append(settings.compress());
         for (String c : wanted) q.append("&wantedCollections=").append(URLEncoder.encode(c, StandardCharsets.UTF_8));
         if (cursor != null) q.append("&cursor=").append(cursor);
         return URI.create(q.toString());

@@ -3,9 +3,13 @@ package dev.happyview.simnet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.luben.zstd.Zstd;
+import dev.happyview.protocol.jetstream.JetstreamZstd;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.websocket.WsContext;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,7 +30,8 @@ import org.eclipse.jetty.websocket.api.Callback;
  * {@code options_update}, and resume from a {@code cursor} (events at or after it). Identity and account events go to
  * everyone. The faults a real one has: a cursor older than the window is refused with HTTP 400 {@code CursorTooOld}
  * (Jetstream v2's answer; v1 silently clamps); a subscriber that falls behind the window is disconnected; and on
- * demand duplicate events, dropped connections and connections dropped in the middle of a frame.
+ * demand duplicate events, dropped connections and connections dropped in the middle of a frame. With
+ * {@code compress=true} every event is a binary zstd frame with Jetstream's dictionary, as the real one sends.
  */
 public final class JetstreamServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +54,9 @@ public final class JetstreamServer implements AutoCloseable {
     private final AtomicLong connectionsOpened = new AtomicLong();
     private volatile Faults faults = Faults.NONE;
     private final AtomicBoolean cutNextFrame = new AtomicBoolean();
+    private final AtomicBoolean garbleNextFrame = new AtomicBoolean();
+    private final AtomicLong compressedConnections = new AtomicLong();
+    private final AtomicLong framesGarbled = new AtomicLong();
     private volatile long floorMicros;
     private long lastTimeUs;
     /** How many events {@link #events} holds (its own size() walks the whole map). Guarded by this. */
@@ -146,6 +154,21 @@ public final class JetstreamServer implements AutoCloseable {
         return events.values().stream().map(Event::json).filter(j -> j.contains(text)).toList();
     }
 
+    /** To a subscriber of compressed events: the next event is sent as a zstd frame it cannot read (no dictionary). */
+    public void garbleNextFrame() {
+        garbleNextFrame.set(true);
+    }
+
+    /** Unreadable frames sent ({@link #garbleNextFrame}). */
+    public long framesGarbled() {
+        return framesGarbled.get();
+    }
+
+    /** Connections opened with {@code compress=true}. */
+    public long compressedConnections() {
+        return compressedConnections.get();
+    }
+
     /** The next event sent to any subscriber is cut in the middle and its connection dropped. */
     public void cutNextFrame() {
         cutNextFrame.set(true);
@@ -233,10 +256,14 @@ public final class JetstreamServer implements AutoCloseable {
         private volatile Set<String> prefixes;
         private volatile Set<String> dids;
         private volatile boolean open = true;
+        /** {@code compress=true}: events go as binary zstd frames with Jetstream's dictionary. */
+        private final boolean compress;
         private long position;
 
         Subscriber(WsContext ctx) {
             this.ctx = ctx;
+            this.compress = "true".equals(ctx.queryParam("compress"));
+            if (compress) compressedConnections.incrementAndGet();
             setFilter(ctx.queryParams("wantedCollections"), ctx.queryParams("wantedDids"));
             String cursor = ctx.queryParam("cursor");
             long now = System.currentTimeMillis() * 1000;
@@ -300,10 +327,23 @@ public final class JetstreamServer implements AutoCloseable {
                     Faults f = faults;
                     if ((f.midFrameDropEvery() > 0 && n % f.midFrameDropEvery() == 0) || cutNextFrame.compareAndSet(true, false)) {
                         // Half a frame goes out (a partial frame's callback may wait for the rest), then the connection.
-                        ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, Callback.NOOP);
+                        if (compress) {
+                            byte[] frame = JetstreamZstd.compress(e.json());
+                            ctx.session.sendPartialBinary(ByteBuffer.wrap(frame, 0, frame.length / 2), false, Callback.NOOP);
+                        } else {
+                            ctx.session.sendPartialText(e.json().substring(0, e.json().length() / 2), false, Callback.NOOP);
+                        }
                         Thread.sleep(50);
                         ctx.session.disconnect();
                         return;
+                    }
+                    if (compress && garbleNextFrame.compareAndSet(true, false)) {
+                        // A zstd frame without the dictionary in place of the event; the connection stays open.
+                        var cb = new Callback.Completable();
+                        ctx.session.sendBinary(ByteBuffer.wrap(Zstd.compress(e.json().getBytes(StandardCharsets.UTF_8))), cb);
+                        cb.get(30, TimeUnit.SECONDS);
+                        framesGarbled.incrementAndGet();
+                        continue;
                     }
                     send(e.json());
                     if (f.duplicateEvery() > 0 && n % f.duplicateEvery() == 0) send(e.json());
@@ -324,7 +364,8 @@ public final class JetstreamServer implements AutoCloseable {
 
         private void send(String json) throws Exception {
             var cb = new Callback.Completable();
-            ctx.session.sendText(json, cb);
+            if (compress) ctx.session.sendBinary(ByteBuffer.wrap(JetstreamZstd.compress(json)), cb);
+            else ctx.session.sendText(json, cb);
             cb.get(30, TimeUnit.SECONDS);
         }
     }

@@ -149,6 +149,33 @@ class LiveIndexingTest {
         }
     }
 
+    /**
+     * Compressed events (zstd with Jetstream's dictionary) while the network changes, with duplicates, a frame cut in
+     * half and one the client cannot read: that one ends the connection, and the stream resumes before it.
+     */
+    @Test
+    void compressedEventsUnderStreamFaultsEndEqualToTheNetwork() throws Exception {
+        try (var net = SimNetwork.start(scenario(24));
+                var js = JetstreamServer.start(net, Duration.ofMinutes(10), 1_000_000);
+                var app = TestApp.start(config(net, js, TestPostgres.newDatabaseUrl()).with(Setting.JETSTREAM_COMPRESS, "true"))) {
+            js.faults(new JetstreamServer.Faults(25, 0, 0));
+            var mutator = LiveMutator.start(net, 80, Duration.ofSeconds(5), 7);
+            upload(app, POSTS, true);
+            upload(app, LIKES, true);
+            Thread.sleep(1500);
+            js.garbleNextFrame();
+            Thread.sleep(1500);
+            js.cutNextFrame();
+            assertThat(mutator.await(Duration.ofSeconds(30))).isTrue();
+            awaitJobsEnded(app);
+            awaitIndexEqualsNetwork(app, net, js, Set.of(POSTS, LIKES), Duration.ofSeconds(20));
+            assertThat(mutator.ops()).isGreaterThan(200);
+            assertThat(js.framesGarbled()).as("the unreadable frame was sent").isEqualTo(1);
+            assertThat(js.compressedConnections()).isEqualTo(js.connectionsOpened());
+            assertThat(app.get("/admin/live", TestApp.ADMIN_KEY).json().get("events_applied").asLong()).isPositive();
+        }
+    }
+
     /** A record lexicon uploaded while live, without a backfill: its records created afterwards are indexed. */
     @Test
     void aNewRecordLexiconIsIndexedLiveFromItsUpload() throws Exception {
