@@ -69,7 +69,7 @@ final class FetchPlanner {
         double pageCost = ends.trusted(pdsEndpoint) ? 1.0 : 2.0;
         double listCost = 1 + collections * pageCost;
         while (true) {
-            RepoStore.HostQueue queue = queues.of(pdsEndpoint, inFlight(p) + 1);
+            Optional<RepoStore.HostQueue> queue = queues.of(pdsEndpoint, inFlight(p) + 1);
             p.lock.lock();
             Way way;
             try {
@@ -129,11 +129,14 @@ final class FetchPlanner {
     }
 
     /** Called with {@code p.lock} held. */
-    private Way choose(String host, RepoStore.HostQueue queue, int collections, double pageCost, Planned p) {
+    private Way choose(String host, Optional<RepoStore.HostQueue> queued, int collections, double pageCost, Planned p) {
         Optional<HostBudget> found = pds.listingBudget(host);
         if (found.isEmpty()) return p.repos > 0 ? Way.WAIT : Way.LIST; // nothing known: one repo finds out
         HostBudget listing = found.get();
         if (listing.unlimited()) return Way.LIST;
+        // A host the last reading does not name (read before its first repo was resolved): unknown, not empty.
+        if (queued.isEmpty()) return Way.WAIT;
+        RepoStore.HostQueue queue = queued.get();
         double listCost = 1 + collections * pageCost;
         double queueNeeds = Math.max(queue.repos(), p.repos + 1) + Math.max(queue.collections(), p.repos + collections) * pageCost;
         if (listing.remaining() >= queueNeeds) return Way.LIST; // plentiful: fewest bytes
