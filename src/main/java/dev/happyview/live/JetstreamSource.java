@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * subscribes to the record collections ({@code wantedCollections}; subscribing again when they change), resumes a few
  * seconds before the saved cursor (writes are idempotent), and treats a cursor it cannot resume from — older than the
  * source's replay window, or refused by it — as a gap: recorded, repaired by a backfill of the record collections,
- * and the stream restarted from now. The connection itself (reconnects, pings, the idle limit) is a {@link StreamConnection}'s.
+ * and the stream restarted from now. The connection itself (reconnects, pings, the idle limit) is a
+ * {@link StreamConnection}'s.
  */
 public final class JetstreamSource implements LiveSource, StreamConnection.Stream {
     private static final Logger log = LoggerFactory.getLogger(JetstreamSource.class);

@@ -339,9 +339,7 @@ public final class JetstreamServer implements AutoCloseable {
                     }
                     if (compress && garbleNextFrame.compareAndSet(true, false)) {
                         // A zstd frame without the dictionary in place of the event; the connection stays open.
-                        var cb = new Callback.Completable();
-                        ctx.session.sendBinary(ByteBuffer.wrap(Zstd.compress(e.json().getBytes(StandardCharsets.UTF_8))), cb);
-                        cb.get(30, TimeUnit.SECONDS);
+                        sendBinary(Zstd.compress(e.json().getBytes(StandardCharsets.UTF_8)));
                         framesGarbled.incrementAndGet();
                         continue;
                     }
@@ -363,9 +361,18 @@ public final class JetstreamServer implements AutoCloseable {
         }
 
         private void send(String json) throws Exception {
+            if (compress) {
+                sendBinary(JetstreamZstd.compress(json));
+                return;
+            }
             var cb = new Callback.Completable();
-            if (compress) ctx.session.sendBinary(ByteBuffer.wrap(JetstreamZstd.compress(json)), cb);
-            else ctx.session.sendText(json, cb);
+            ctx.session.sendText(json, cb);
+            cb.get(30, TimeUnit.SECONDS);
+        }
+
+        private void sendBinary(byte[] frame) throws Exception {
+            var cb = new Callback.Completable();
+            ctx.session.sendBinary(ByteBuffer.wrap(frame), cb);
             cb.get(30, TimeUnit.SECONDS);
         }
     }
