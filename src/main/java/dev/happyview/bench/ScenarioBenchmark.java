@@ -109,8 +109,8 @@ final class ScenarioBenchmark {
             r.pdsRequests().forEach((host, byEndpoint) -> out.printf("    %-5s %s%n", host, byEndpoint));
         }
         out.printf("  %s; JIT compiler threads busy %,d ms%n", r.cpu().describe(r.records()), r.jitMillis());
-        out.printf("  first record stored %,d ms after the job was created; job completed %,d ms after its last repo%n",
-                r.firstRecordMillis(), r.completionLagMillis());
+        out.printf("  first record stored %,d ms after the job was created; job completed %,d ms after its last repo; repos retried %d%n",
+                r.firstRecordMillis(), r.completionLagMillis(), r.reposRetried());
         if (dbRate != null && !r.scenario().name().equals("db-bound")) {
             long dbBound = Math.round(r.records() / dbRate * 1000);
             long lower = Math.max(r.networkBoundMillis(), dbBound);

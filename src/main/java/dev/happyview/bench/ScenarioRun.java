@@ -33,11 +33,12 @@ final class ScenarioRun {
     /**
      * @param requests       endpoint → requests, over all hosts
      * @param pdsRequests    PDS host → endpoint → requests
+     * @param reposRetried   repos fetched in more than one attempt
      * @param api            the admin API's answer times during the run
      */
     record Result(BenchScenario scenario, int repos, long records, long wallMillis, Map<String, Long> requests,
             Map<String, Map<String, Long>> pdsRequests, long throttled, long networkBoundMillis, long peakHeapBytes,
-            CpuTime.Spent cpu, long jitMillis, long firstRecordMillis, long completionLagMillis,
+            CpuTime.Spent cpu, long jitMillis, long firstRecordMillis, long completionLagMillis, long reposRetried,
             ApiLatencyProbe.Summary api) {
         double recordsPerSecond() {
             return records / Math.max(0.001, wallMillis / 1000.0);
@@ -112,21 +113,25 @@ final class ScenarioRun {
                     default -> bounds.path("best").asLong(bounds.path("get_repo").asLong());
                 };
                 return new Result(s, job.totalRepos(), job.totalRecords(), wall, requests, pdsRequests,
-                        stats.path("throttles").size(), bound, peakHeap, cpu, jit, edges[0], edges[1], api);
+                        stats.path("throttles").size(), bound, peakHeap, cpu, jit, edges[0], edges[1], edges[2], api);
             }
         }
     }
 
-    /** How long the pipeline took to deliver its first record, and to notice that the last repo was done. */
+    /**
+     * How long the pipeline took to deliver its first record, and to notice that the last repo was done; and how many
+     * repos needed more than one attempt (a retry waits seconds, which a budget-bound run's wall time shows).
+     */
     private static long[] pipelineEdges(String jdbc, UUID jobId) throws Exception {
         try (var c = DriverManager.getConnection(jdbc); var st = c.prepareStatement("""
                 SELECT round(extract(epoch FROM (SELECT min(indexed_at) FROM records) - j.created_at) * 1000),
-                       round(extract(epoch FROM j.completed_at - (SELECT max(updated_at) FROM backfill_repos WHERE job_id = j.id)) * 1000)
+                       round(extract(epoch FROM j.completed_at - (SELECT max(updated_at) FROM backfill_repos WHERE job_id = j.id)) * 1000),
+                       (SELECT count(*) FROM backfill_repos WHERE job_id = j.id AND attempts > 1)
                   FROM backfill_jobs j WHERE j.id = ?""")) {
             st.setObject(1, jobId);
             try (var rs = st.executeQuery()) {
                 rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
             }
         }
     }
