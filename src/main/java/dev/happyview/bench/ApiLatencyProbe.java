@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.LongStream;
 
 /**
  * An operator's dashboard during a benchmark run: polls the admin API's status routes one after another (each a few
@@ -23,10 +24,14 @@ final class ApiLatencyProbe implements AutoCloseable {
     /** Latencies in ms per route, and the answers that were not 200. */
     record Summary(Map<String, long[]> millisByRoute, int errors) {
         String describe() {
+            return describe("the run");
+        }
+
+        String describe(String during) {
             long[] all = millisByRoute.values().stream().flatMapToLong(Arrays::stream).sorted().toArray();
             if (all.length == 0) return "admin API: no answer during the run";
-            var sb = new StringBuilder(String.format("admin API during the run: %d requests, p50 %d ms, p99 %d ms, max %d ms",
-                    all.length, percentile(all, 50), percentile(all, 99), all[all.length - 1]));
+            var sb = new StringBuilder(String.format("admin API during %s: %d requests, p50 %d ms, p99 %d ms, max %d ms",
+                    during, all.length, percentile(all, 50), percentile(all, 99), all[all.length - 1]));
             if (errors > 0) sb.append(String.format(" (%d not 200)", errors));
             millisByRoute.forEach((route, ms) -> {
                 long[] sorted = ms.clone();
@@ -37,6 +42,18 @@ final class ApiLatencyProbe implements AutoCloseable {
                 }
             });
             return sb.toString();
+        }
+
+        /** The answers of several runs as one sample: with some fifty answers a run, one run's "p99" is its slowest. */
+        static Summary pooled(List<Summary> runs) {
+            var byRoute = new LinkedHashMap<String, long[]>();
+            int errors = 0;
+            for (Summary run : runs) {
+                errors += run.errors();
+                run.millisByRoute().forEach((route, ms) -> byRoute.merge(route, ms, (a, b) -> LongStream.concat(
+                        Arrays.stream(a), Arrays.stream(b)).toArray()));
+            }
+            return new Summary(byRoute, errors);
         }
 
         static long percentile(long[] sorted, int p) {

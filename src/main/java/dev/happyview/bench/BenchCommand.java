@@ -39,6 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Rows per statement for the writer benchmark (default: 1000)")
     int batch = 1000;
 
+    @Option(names = "--runs", description = "db-bound, seed, skewed, mixed, rate-bound, all: timed runs of each scenario, "
+            + "with the admin API's answer times of all of them pooled at the end (default: 1)")
+    int runs = 1;
+
     @Option(names = "--record-rate", description = "live, firehose-replay: changes per second of the recorded stream (default: 10000)")
     double recordRate = 10_000;
 
@@ -80,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            return new ScenarioBenchmark(pg, strategy, baseline, System.out).run(scenario);
+            return new ScenarioBenchmark(pg, strategy, baseline, System.out).run(scenario, Math.max(1, runs));
         }
     }
 

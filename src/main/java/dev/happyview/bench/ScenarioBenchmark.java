@@ -5,6 +5,8 @@ import dev.happyview.store.EmbeddedPostgresServer;
 import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -31,20 +33,29 @@ final class ScenarioBenchmark {
         this.runner = new ScenarioRun(pg, strategy, out, Boolean.getBoolean("bench.verbose"));
     }
 
-    int run(String name) throws Exception {
+    /** Runs each scenario of {@code name} {@code runs} times; with more than one, pools each one's admin API answers. */
+    int run(String name, int runs) throws Exception {
         List<BenchScenario> scenarios = BenchScenario.named(name);
         // The budgets set a budget-bound run's pace, whatever the JIT is still doing.
         if (scenarios.stream().anyMatch(s -> !s.budgetBound())) warmUp();
+        var pooled = new LinkedHashMap<String, List<ApiLatencyProbe.Summary>>();
         for (BenchScenario s : scenarios) {
             if (dbRate == null && !s.name().equals("db-bound") && !s.budgetBound()) {
                 ScenarioRun.Result db = runner.run(BenchScenario.named("db-bound").getFirst(), true);
                 dbRate = db.recordsPerSecond();
                 print(db);
             }
-            ScenarioRun.Result r = runner.run(s, true);
-            if (s.name().equals("db-bound")) dbRate = r.recordsPerSecond();
-            print(r);
-            if (baseline && s.name().equals("seed")) runBaseline(s, r);
+            for (int i = 0; i < runs; i++) {
+                ScenarioRun.Result r = runner.run(s, true);
+                if (s.name().equals("db-bound") && i == 0) dbRate = r.recordsPerSecond();
+                print(r);
+                pooled.computeIfAbsent(s.label(), l -> new ArrayList<>()).add(r.api());
+                if (baseline && s.name().equals("seed")) runBaseline(s, r);
+            }
+        }
+        if (runs > 1) {
+            pooled.forEach((label, summaries) -> out.printf("%n[%s: %d runs pooled]%n  %s%n", label, summaries.size(),
+                    ApiLatencyProbe.Summary.pooled(summaries).describe(summaries.size() + " runs")));
         }
         return 0;
     }
